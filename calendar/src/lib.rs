@@ -1,0 +1,11 @@
+//! Working-day calendars and statutory timescale arithmetic.
+//!
+//! This crate is pure: it never reads the clock or the file system. Dates are
+//! [`jiff::civil::Date`] (a day in Europe/London) and instants are
+//! [`jiff::Timestamp`].
+
+mod london;
+mod period;
+
+pub use london::{LONDON, local_date, start_of_day};
+pub use period::{Division, Period, Unit};

@@ -1,0 +1,127 @@
+//! One thing that happened to a child, as a case system reports it.
+
+use crate::At;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// What an event does to a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// The step began (a referral received, a child became looked after).
+    Start,
+    /// The step was done (the conference held), with an outcome if it has any.
+    Complete,
+    /// The step will not happen (closed without being done).
+    Cancel,
+    /// Only facts changed; no step.
+    Record,
+}
+
+impl Action {
+    /// The action's name in the event format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Start => "start",
+            Action::Complete => "complete",
+            Action::Cancel => "cancel",
+            Action::Record => "record",
+        }
+    }
+
+    /// Parses an action name from the event format.
+    pub fn parse(text: &str) -> Option<Action> {
+        match text {
+            "start" => Some(Action::Start),
+            "complete" => Some(Action::Complete),
+            "cancel" => Some(Action::Cancel),
+            "record" => Some(Action::Record),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A scalar value known about a child (team, worker, date of birth, …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Fact {
+    /// `true` or `false`.
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// A number with a fraction.
+    Float(f64),
+    /// Text, including dates written `YYYY-MM-DD`.
+    Text(String),
+}
+
+impl Fact {
+    /// The value as text, if it is text.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Fact::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The value as a number, if it is one.
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Fact::Int(n) => Some(*n as f64),
+            Fact::Float(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Fact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fact::Bool(b) => write!(f, "{b}"),
+            Fact::Int(n) => write!(f, "{n}"),
+            Fact::Float(n) => write!(f, "{n}"),
+            Fact::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// Facts carried by an event, by name. A `null` value in the input means the
+/// fact is no longer known and is kept here as `None`.
+pub type Facts = BTreeMap<String, Option<Fact>>;
+
+/// One event about one child.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Unique id of the event, from the case system.
+    pub id: String,
+    /// The child's id: all of a child's episodes share it.
+    pub case: String,
+    /// When it happened.
+    pub at: At,
+    /// The step it concerns; absent for `record`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// What happened to the step.
+    pub action: Action,
+    /// The outcome recorded on `complete`, for steps that have outcomes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// Facts merged into the case (team, worker, date of birth, …).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub facts: Facts,
+}
+
+impl Event {
+    /// The event as one line of the event format (no trailing newline).
+    pub fn to_line(&self) -> String {
+        // Serialising these plain types cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
