@@ -1,0 +1,184 @@
+//! Events checked against the rules and kept compactly: a step index, an
+//! outcome index, the facts only when there are any.
+
+use crate::plan::{Plan, StepIx};
+use duly_events::{Action, At, Event, EventError, Fact};
+use std::collections::HashMap;
+
+/// One event of a case, checked against the rules and ready to replay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseEvent {
+    /// Its line in the input, counting from 1.
+    pub line: u32,
+    /// The event id from the case system.
+    pub id: Box<str>,
+    /// When it happened.
+    pub at: At,
+    pub(crate) step: Option<StepIx>,
+    /// What happened to the step.
+    pub action: Action,
+    pub(crate) outcome: Option<u16>,
+    pub(crate) facts: Option<Box<[(Box<str>, Option<Fact>)]>>,
+}
+
+impl CaseEvent {
+    /// Whether two events say the same thing (everything but the line).
+    fn same_content(&self, other: &CaseEvent) -> bool {
+        self.at == other.at
+            && self.step == other.step
+            && self.action == other.action
+            && self.outcome == other.outcome
+            && self.facts == other.facts
+    }
+}
+
+/// Checks an event against the rules: the step exists, the outcome fits it.
+/// The error names the line and the field, and suggests the fix.
+pub(crate) fn check(plan: &Plan, line: usize, event: Event) -> Result<(String, CaseEvent), EventError> {
+    let error = |field: &str, message: String| EventError {
+        line,
+        id: Some(event.id.clone()),
+        field: Some(field.to_owned()),
+        message,
+    };
+    let step = match &event.step {
+        None => None,
+        Some(name) => match plan.by_id.get(name.as_str()) {
+            Some(ix) => Some(*ix),
+            None => {
+                let mut message = format!("unknown step `{}`", shorten(name));
+                if let Some(near) = nearest(name, plan.by_id.keys().map(String::as_str)) {
+                    message.push_str(&format!(": did you mean `{near}`?"));
+                } else {
+                    message.push_str(": use a step id from the rules");
+                }
+                return Err(error("step", message));
+            }
+        },
+    };
+    let mut outcome = None;
+    if let Some(ix) = step {
+        let plan_step = &plan.steps[ix as usize];
+        let outcomes = &plan_step.outcomes;
+        match (&event.outcome, event.action) {
+            (Some(name), _) if outcomes.is_empty() => {
+                return Err(error(
+                    "outcome",
+                    format!(
+                        "step `{}` has no outcomes, but this event gives `{}`: remove `outcome`",
+                        plan_step.id,
+                        shorten(name)
+                    ),
+                ));
+            }
+            (Some(name), _) => match outcomes.iter().position(|o| o == name) {
+                Some(o) => outcome = Some(o as u16),
+                None => {
+                    let mut message = format!("step `{}` has no outcome `{}`", plan_step.id, shorten(name));
+                    match nearest(name, outcomes.iter().map(String::as_str)) {
+                        Some(near) => message.push_str(&format!(": did you mean `{near}`?")),
+                        None => message.push_str(&format!(": use {}", list(outcomes))),
+                    }
+                    return Err(error("outcome", message));
+                }
+            },
+            (None, Action::Complete) if !outcomes.is_empty() => {
+                return Err(error(
+                    "outcome",
+                    format!(
+                        "`outcome` is missing: step `{}` completes with {}",
+                        plan_step.id,
+                        list(outcomes)
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let facts = if event.facts.is_empty() {
+        None
+    } else {
+        Some(event.facts.into_iter().map(|(name, value)| (name.into_boxed_str(), value)).collect())
+    };
+    Ok((
+        event.case,
+        CaseEvent {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            id: event.id.into_boxed_str(),
+            at: event.at,
+            step,
+            action: event.action,
+            outcome,
+            facts,
+        },
+    ))
+}
+
+/// Puts a case's events in replay order (by [`At::order_key`], then file
+/// order) and drops repeats: the same id with the same content is ignored,
+/// with different content it is an error naming both lines (the first
+/// stands). Linear in the events, plus the sort.
+pub(crate) fn order(events: &mut Vec<CaseEvent>, errors: &mut Vec<EventError>) {
+    events.sort_by_key(|e| e.line);
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(events.len());
+    let mut keep = vec![true; events.len()];
+    for (i, event) in events.iter().enumerate() {
+        match seen.get(&*event.id) {
+            None => {
+                seen.insert(&event.id, i);
+            }
+            Some(&first) => {
+                keep[i] = false;
+                let first = &events[first];
+                if !first.same_content(event) {
+                    errors.push(EventError {
+                        line: event.line as usize,
+                        id: Some(event.id.to_string()),
+                        field: Some("id".into()),
+                        message: format!(
+                            "event `{}` on line {} repeats the id of line {} with different content: the event on line {} stands; give each event its own id",
+                            shorten(&event.id),
+                            event.line,
+                            first.line,
+                            first.line
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    drop(seen);
+    let mut index = 0;
+    events.retain(|_| {
+        index += 1;
+        keep[index - 1]
+    });
+    events.sort_by(|a, b| a.at.order_key().cmp(&b.at.order_key()).then(a.line.cmp(&b.line)));
+}
+
+/// The closest of `candidates` to `name`, if close enough to suggest.
+pub(crate) fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(a.1)))
+        .map(|(_, c)| c)
+}
+
+fn list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// At most 40 characters of user input in a message.
+pub(crate) fn shorten(text: &str) -> String {
+    let mut out: String = text.chars().take(40).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}

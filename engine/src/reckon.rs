@@ -1,0 +1,117 @@
+//! What the engine asks of a calendar: due moments, warning moments and
+//! lateness. The arithmetic itself lives in `duly-calendar`; this module only
+//! says what the engine needs from it, so that the engine never counts days
+//! itself.
+
+use duly_calendar::{Period, start_of_day};
+use duly_events::At;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// When a deadline falls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Due {
+    /// The end of a day in Europe/London: timescales in days, weeks, months
+    /// and years. Work done any time that day is on time.
+    Day(Date),
+    /// An exact instant: timescales in hours.
+    Instant(Timestamp),
+}
+
+impl Due {
+    /// The first instant at which the deadline has passed: the start of the
+    /// next day for a day, the instant itself for an instant (work at exactly
+    /// the due instant is on time, so it has passed just after; an instant
+    /// counts as passed from the next nanosecond).
+    pub fn passes_at(self) -> Timestamp {
+        match self {
+            Due::Day(date) => start_of_day(date.tomorrow().unwrap_or(date)),
+            Due::Instant(at) => at.checked_add(jiff::SignedDuration::from_nanos(1)).unwrap_or(at),
+        }
+    }
+
+    /// Whether the deadline has passed at `now`.
+    pub fn passed(self, now: Timestamp) -> bool {
+        now >= self.passes_at()
+    }
+
+    /// Whether something done `at` is on time. A day-based deadline compares
+    /// local dates; an hour-based one compares instants, except that a
+    /// date-only record counts as on time if its date is on or before the
+    /// due instant's local date.
+    pub fn met_by(self, at: &At) -> bool {
+        match (self, at) {
+            (Due::Day(due), at) => at.local_date() <= due,
+            (Due::Instant(due), At::Date(date)) => *date <= duly_calendar::local_date(due),
+            (Due::Instant(due), At::Instant { timestamp, .. }) => *timestamp <= due,
+        }
+    }
+
+    /// The day it falls on in Europe/London.
+    pub fn local_date(self) -> Date {
+        match self {
+            Due::Day(date) => date,
+            Due::Instant(at) => duly_calendar::local_date(at),
+        }
+    }
+}
+
+impl fmt::Display for Due {
+    /// A date `YYYY-MM-DD`, or an RFC 3339 date-time with the London offset.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Due::Day(date) => write!(f, "{date}"),
+            Due::Instant(at) => {
+                let zoned = at.to_zoned_datetime(duly_calendar::LONDON.clone());
+                let offset = zoned.offset().seconds();
+                let sign = if offset < 0 { '-' } else { '+' };
+                let offset = offset.abs();
+                write!(
+                    f,
+                    "{}{sign}{:02}:{:02}",
+                    zoned.datetime().strftime("%Y-%m-%dT%H:%M:%S"),
+                    offset / 3600,
+                    (offset % 3600) / 60
+                )
+            }
+        }
+    }
+}
+
+impl Serialize for Due {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A due moment and how the calendar reached it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reckoning {
+    /// When it falls.
+    pub due: Due,
+    /// The working, in plain English, each piece ready to join with `; `:
+    /// the non-working days skipped by name (with the calendar), a month-end
+    /// clamp, a clock change.
+    pub working: Vec<String>,
+}
+
+/// The timescale arithmetic of the calendars of a rule set, indexed as
+/// [`duly_dsl::model::RuleSet::calendars`].
+pub trait Reckoner: Send + Sync {
+    /// The moment `period` after `anchor` on calendar `calendar`, with its
+    /// working. `None` if the calendar is unknown or the date out of range.
+    fn due(&self, calendar: usize, anchor: &At, period: Period) -> Option<Reckoning>;
+
+    /// When a deadline `due` starts to be approaching: `warn` before it.
+    fn warn_from(&self, calendar: usize, due: Due, warn: Period) -> Option<Due>;
+
+    /// How late something done at `done` is against `due`: working days
+    /// after a day-based deadline, whole hours after an hour-based one;
+    /// 0 when on time.
+    fn late_by(&self, calendar: usize, due: Due, done: &At) -> i64;
+
+    /// Whether `day` is a working day on the calendar.
+    fn is_working_day(&self, calendar: usize, day: Date) -> bool;
+}
