@@ -103,7 +103,11 @@ impl Engine {
                     let text = match std::str::from_utf8(bytes) {
                         Ok(text) => text.trim_end_matches(['\n', '\r']),
                         Err(_) => {
-                            return Some(Err(EventError::new(n, None, "the line is not valid UTF-8: save the file as UTF-8")));
+                            return Some(Err(EventError::new(
+                                n,
+                                None,
+                                "the line is not valid UTF-8: save the file as UTF-8",
+                            )));
                         }
                     };
                     if text.trim().is_empty() {
@@ -131,14 +135,23 @@ impl Engine {
 
     /// Replays every case of `book` as of `as_of` on every core, handing each
     /// state to `each` in order of case id. Returns how many cases ran.
-    pub fn replay_book(&self, book: CaseBook, as_of: AsOf, mut each: impl FnMut(CaseState)) -> usize {
-        let CaseBook { names, mut events, .. } = book;
+    pub fn replay_book(
+        &self,
+        book: CaseBook,
+        as_of: AsOf,
+        mut each: impl FnMut(CaseState),
+    ) -> usize {
+        let CaseBook {
+            names, mut events, ..
+        } = book;
         let mut order: Vec<usize> = (0..names.len()).collect();
         order.sort_by(|&a, &b| names[a].cmp(&names[b]));
         let cases = order.len();
         for batch in order.chunks(CASES_PER_BATCH) {
-            let work: Vec<(usize, Vec<CaseEvent>)> =
-                batch.iter().map(|&slot| (slot, std::mem::take(&mut events[slot]))).collect();
+            let work: Vec<(usize, Vec<CaseEvent>)> = batch
+                .iter()
+                .map(|&slot| (slot, std::mem::take(&mut events[slot])))
+                .collect();
             let states: Vec<CaseState> = work
                 .into_par_iter()
                 .map(|(slot, case_events)| self.case_state(&names[slot], case_events, as_of))
@@ -162,6 +175,10 @@ impl Engine {
         let events = book.events.iter().map(Vec::len).sum();
         let cases = self.replay_book(book, options.as_of, each);
         errors.sort_by_key(|e| e.line);
-        Ok(RunSummary { errors, events, cases })
+        Ok(RunSummary {
+            errors,
+            events,
+            cases,
+        })
     }
 }

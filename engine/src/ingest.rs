@@ -34,7 +34,11 @@ impl CaseEvent {
 
 /// Checks an event against the rules: the step exists, the outcome fits it.
 /// The error names the line and the field, and suggests the fix.
-pub(crate) fn check(plan: &Plan, line: usize, event: Event) -> Result<(String, CaseEvent), EventError> {
+pub(crate) fn check(
+    plan: &Plan,
+    line: usize,
+    event: Event,
+) -> Result<(String, CaseEvent), EventError> {
     let error = |field: &str, message: String| EventError {
         line,
         id: Some(event.id.clone()),
@@ -74,7 +78,8 @@ pub(crate) fn check(plan: &Plan, line: usize, event: Event) -> Result<(String, C
             (Some(name), _) => match outcomes.iter().position(|o| o == name) {
                 Some(o) => outcome = Some(o as u16),
                 None => {
-                    let mut message = format!("step `{}` has no outcome `{}`", plan_step.id, shorten(name));
+                    let mut message =
+                        format!("step `{}` has no outcome `{}`", plan_step.id, shorten(name));
                     match nearest(name, outcomes.iter().map(String::as_str)) {
                         Some(near) => message.push_str(&format!(": did you mean `{near}`?")),
                         None => message.push_str(&format!(": use {}", list(outcomes))),
@@ -98,7 +103,13 @@ pub(crate) fn check(plan: &Plan, line: usize, event: Event) -> Result<(String, C
     let facts = if event.facts.is_empty() {
         None
     } else {
-        Some(event.facts.into_iter().map(|(name, value)| (name.into_boxed_str(), value)).collect())
+        Some(
+            event
+                .facts
+                .into_iter()
+                .map(|(name, value)| (name.into_boxed_str(), value))
+                .collect(),
+        )
     };
     Ok((
         event.case,
@@ -153,11 +164,18 @@ pub(crate) fn order(events: &mut Vec<CaseEvent>, errors: &mut Vec<EventError>) {
         index += 1;
         keep[index - 1]
     });
-    events.sort_by(|a, b| a.at.order_key().cmp(&b.at.order_key()).then(a.line.cmp(&b.line)));
+    events.sort_by(|a, b| {
+        a.at.order_key()
+            .cmp(&b.at.order_key())
+            .then(a.line.cmp(&b.line))
+    });
 }
 
 /// The closest of `candidates` to `name`, if close enough to suggest.
-pub(crate) fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .map(|c| (strsim::jaro_winkler(name, c), c))
         .filter(|(score, _)| *score > 0.8)

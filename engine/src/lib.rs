@@ -97,7 +97,10 @@ pub use ingest::CaseEvent;
 pub use plan::RulesError;
 pub use plugin::{Plugin, PluginAction};
 pub use reckon::{Due, Reckoner, Reckoning};
-pub use state::{AsOf, CaseState, Cause, Deadline, Episode, Lateness, MilestoneName, Occurrence, OpenStep, Status};
+pub use state::{
+    AsOf, CaseState, Cause, Deadline, Episode, Lateness, MilestoneName, Occurrence, OpenStep,
+    Status,
+};
 
 use duly_dsl::model::RuleSet;
 use duly_events::{Event, EventError};
@@ -128,8 +131,15 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     /// An engine for `rules`, counting time with `reckoner`.
-    pub fn with_reckoner(rules: impl Into<Arc<RuleSet>>, reckoner: Arc<dyn Reckoner>) -> Result<Engine, RulesError> {
-        Ok(Engine { plan: plan::Plan::new(rules.into())?, reckoner, plugins: Vec::new() })
+    pub fn with_reckoner(
+        rules: impl Into<Arc<RuleSet>>,
+        reckoner: Arc<dyn Reckoner>,
+    ) -> Result<Engine, RulesError> {
+        Ok(Engine {
+            plan: plan::Plan::new(rules.into())?,
+            reckoner,
+            plugins: Vec::new(),
+        })
     }
 
     /// Adds a plugin. It hears the events and deadlines of the workflows
@@ -154,7 +164,11 @@ impl Engine {
     /// Checks one parsed event (from line `line`) against the rules: returns
     /// its case id and the compact event, or an error naming the line and
     /// the field.
-    pub fn check_event(&self, line: usize, event: Event) -> Result<(String, CaseEvent), EventError> {
+    pub fn check_event(
+        &self,
+        line: usize,
+        event: Event,
+    ) -> Result<(String, CaseEvent), EventError> {
         ingest::check(&self.plan, line, event)
     }
 
@@ -170,7 +184,12 @@ impl Engine {
     /// The state of case `case` as of `as_of`, from its events (numbered
     /// from line 1 in the order given). Events of other cases, and events
     /// that do not fit the rules, are reported in [`CaseState::errors`].
-    pub fn replay(&self, case: &str, events: impl IntoIterator<Item = Event>, as_of: AsOf) -> CaseState {
+    pub fn replay(
+        &self,
+        case: &str,
+        events: impl IntoIterator<Item = Event>,
+        as_of: AsOf,
+    ) -> CaseState {
         let mut checked = Vec::new();
         let mut errors = Vec::new();
         for (index, event) in events.into_iter().enumerate() {

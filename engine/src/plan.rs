@@ -166,7 +166,11 @@ impl Plan {
                         workflow.id, workflow.calendar
                     ))
                 })?;
-            let steps = workflow.steps.iter().filter_map(|s| plan.by_id.get(&s.id).copied()).collect();
+            let steps = workflow
+                .steps
+                .iter()
+                .filter_map(|s| plan.by_id.get(&s.id).copied())
+                .collect();
             plan.workflows.push(WorkflowPlan {
                 id: workflow.id.clone(),
                 version: workflow.version.clone(),
@@ -184,16 +188,28 @@ impl Plan {
                         let second = rec.second.as_ref().map(|r| plan.add_rule(r)).transpose()?;
                         let mut then = Vec::new();
                         for cadence in &rec.then {
-                            let guard = cadence.guard.as_ref().map(|g| plan.condition(g)).transpose()?;
+                            let guard = cadence
+                                .guard
+                                .as_ref()
+                                .map(|g| plan.condition(g))
+                                .transpose()?;
                             then.push((guard, plan.add_rule(&cadence.rule)?));
                         }
-                        SchedulePlan::Repeats { first, second, then }
+                        SchedulePlan::Repeats {
+                            first,
+                            second,
+                            then,
+                        }
                     }
                 };
                 let outcome_of = |name: &str| -> Result<u16, RulesError> {
-                    step.outcomes.iter().position(|o| o == name).map(|o| o as u16).ok_or_else(|| {
-                        rules_error(format!("step `{}` has no outcome `{name}`", step.id))
-                    })
+                    step.outcomes
+                        .iter()
+                        .position(|o| o == name)
+                        .map(|o| o as u16)
+                        .ok_or_else(|| {
+                            rules_error(format!("step `{}` has no outcome `{name}`", step.id))
+                        })
                 };
                 let mut on_start = Vec::new();
                 let mut on_complete = Vec::new();
@@ -204,10 +220,22 @@ impl Plan {
                         Effect::CloseEverything => EffectPlan::CloseEverything,
                         Effect::End => EffectPlan::End,
                     };
-                    let condition = reaction.condition.as_ref().map(|c| plan.condition(c)).transpose()?;
+                    let condition = reaction
+                        .condition
+                        .as_ref()
+                        .map(|c| plan.condition(c))
+                        .transpose()?;
                     match &reaction.trigger {
-                        Trigger::Start => on_start.push(ReactionPlan { outcome: None, condition, effect }),
-                        Trigger::Complete => on_complete.push(ReactionPlan { outcome: None, condition, effect }),
+                        Trigger::Start => on_start.push(ReactionPlan {
+                            outcome: None,
+                            condition,
+                            effect,
+                        }),
+                        Trigger::Complete => on_complete.push(ReactionPlan {
+                            outcome: None,
+                            condition,
+                            effect,
+                        }),
                         Trigger::Outcome(name) => on_complete.push(ReactionPlan {
                             outcome: Some(outcome_of(name)?),
                             condition,
@@ -225,12 +253,21 @@ impl Plan {
                                 let (_, other) = rules.step(&happening.step).ok_or_else(|| {
                                     rules_error(format!("unknown step `{}`", happening.step))
                                 })?;
-                                Some(other.outcomes.iter().position(|o| o == name).ok_or_else(|| {
-                                    rules_error(format!("step `{}` has no outcome `{name}`", other.id))
-                                })? as u16)
+                                Some(other.outcomes.iter().position(|o| o == name).ok_or_else(
+                                    || {
+                                        rules_error(format!(
+                                            "step `{}` has no outcome `{name}`",
+                                            other.id
+                                        ))
+                                    },
+                                )? as u16)
                             }
                         };
-                        until.push(HappeningPlan { step: watched, milestone: happening.milestone, outcome });
+                        until.push(HappeningPlan {
+                            step: watched,
+                            milestone: happening.milestone,
+                            outcome,
+                        });
                     }
                 }
                 let ix = plan.steps.len() as StepIx;
@@ -255,7 +292,10 @@ impl Plan {
     }
 
     pub fn step_ix(&self, id: &str) -> Result<StepIx, RulesError> {
-        self.by_id.get(id).copied().ok_or_else(|| rules_error(format!("unknown step `{id}`")))
+        self.by_id
+            .get(id)
+            .copied()
+            .ok_or_else(|| rules_error(format!("unknown step `{id}`")))
     }
 
     fn step_list(&self, ids: &[String]) -> Result<Vec<StepIx>, RulesError> {
@@ -265,7 +305,11 @@ impl Plan {
     fn anchor(&self, anchor: &Anchor) -> Result<AnchorPlan, RulesError> {
         Ok(match anchor {
             Anchor::Previous => AnchorPlan::Previous,
-            Anchor::Event { step, milestone, pick } => AnchorPlan::Event {
+            Anchor::Event {
+                step,
+                milestone,
+                pick,
+            } => AnchorPlan::Event {
                 step: self.step_ix(step)?,
                 milestone: *milestone,
                 pick: *pick,
@@ -290,10 +334,21 @@ impl Plan {
     fn condition(&self, condition: &Condition) -> Result<CondPlan, RulesError> {
         Ok(match condition {
             Condition::Compare { .. } => CondPlan::Compare(condition.clone()),
-            Condition::Within { period, anchor } => CondPlan::Within { period: *period, anchor: self.anchor(anchor)? },
+            Condition::Within { period, anchor } => CondPlan::Within {
+                period: *period,
+                anchor: self.anchor(anchor)?,
+            },
             Condition::Not(inner) => CondPlan::Not(Box::new(self.condition(inner)?)),
-            Condition::All(all) => CondPlan::All(all.iter().map(|c| self.condition(c)).collect::<Result<_, _>>()?),
-            Condition::Any(any) => CondPlan::Any(any.iter().map(|c| self.condition(c)).collect::<Result<_, _>>()?),
+            Condition::All(all) => CondPlan::All(
+                all.iter()
+                    .map(|c| self.condition(c))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Condition::Any(any) => CondPlan::Any(
+                any.iter()
+                    .map(|c| self.condition(c))
+                    .collect::<Result<_, _>>()?,
+            ),
         })
     }
 }
@@ -302,9 +357,15 @@ impl Plan {
 /// "strategy discussion"; an acronym ("ICPC review") keeps its capitals.
 fn phrase(title: &str) -> String {
     let mut words = title.split(' ');
-    let Some(first) = words.next() else { return String::new() };
+    let Some(first) = words.next() else {
+        return String::new();
+    };
     let second_upper = first.chars().nth(1).is_some_and(char::is_uppercase);
-    let mut out = if second_upper { first.to_owned() } else { first.to_lowercase() };
+    let mut out = if second_upper {
+        first.to_owned()
+    } else {
+        first.to_lowercase()
+    };
     for word in words {
         out.push(' ');
         out.push_str(word);
@@ -320,6 +381,9 @@ mod tests {
     fn titles_read_in_running_text() {
         assert_eq!(phrase("Strategy discussion"), "strategy discussion");
         assert_eq!(phrase("ICPC"), "ICPC");
-        assert_eq!(phrase("Looked-after child review"), "looked-after child review");
+        assert_eq!(
+            phrase("Looked-after child review"),
+            "looked-after child review"
+        );
     }
 }

@@ -28,7 +28,9 @@ impl Due {
     pub fn passes_at(self) -> Timestamp {
         match self {
             Due::Day(date) => start_of_day(date.tomorrow().unwrap_or(date)),
-            Due::Instant(at) => at.checked_add(jiff::SignedDuration::from_nanos(1)).unwrap_or(at),
+            Due::Instant(at) => at
+                .checked_add(jiff::SignedDuration::from_nanos(1))
+                .unwrap_or(at),
         }
     }
 

@@ -4,10 +4,13 @@
 use crate::Engine;
 use crate::ingest::CaseEvent;
 use crate::plan::{AnchorPlan, CondPlan, EffectPlan, RuleIx, SchedulePlan, StepIx};
-use crate::plugin::{ActionRecord, CaseView, EventView, HistorySummary, Hook, HookError, HookResult, PluginAction};
+use crate::plugin::{
+    ActionRecord, CaseView, EventView, HistorySummary, Hook, HookError, HookResult, PluginAction,
+};
 use crate::reckon::{Due, Reckoning};
 use crate::state::{
-    AsOf, CaseState, Cause, Deadline, Episode, Lateness, MilestoneName, Occurrence, OpenStep, Status,
+    AsOf, CaseState, Cause, Deadline, Episode, Lateness, MilestoneName, Occurrence, OpenStep,
+    Status,
 };
 use duly_calendar::{Period, start_of_day};
 use duly_dsl::model::{CompareOp, Condition, Milestone, Pick, Value};
@@ -83,7 +86,10 @@ impl Occ {
     }
 
     fn started(&self) -> &At {
-        self.start.as_ref().map(|(at, _)| at).unwrap_or(&self.opened)
+        self.start
+            .as_ref()
+            .map(|(at, _)| at)
+            .unwrap_or(&self.opened)
     }
 }
 
@@ -191,7 +197,10 @@ pub(crate) fn replay(
         actions: Vec::new(),
         hook_errors: Vec::new(),
         requirements: Vec::new(),
-        clock: first.start_instant().checked_sub(jiff::SignedDuration::from_nanos(1)).unwrap_or(Timestamp::MIN),
+        clock: first
+            .start_instant()
+            .checked_sub(jiff::SignedDuration::from_nanos(1))
+            .unwrap_or(Timestamp::MIN),
         last_daily: None,
         now: first,
         event_ix: 0,
@@ -236,7 +245,10 @@ impl<'a> Replay<'a> {
         match (event.action, event.step) {
             (Action::Record, _) | (_, None) => {}
             (Action::Start, Some(step)) => {
-                let waiting = self.open[step as usize].iter().copied().find(|&o| self.occs[o as usize].start.is_none());
+                let waiting = self.open[step as usize]
+                    .iter()
+                    .copied()
+                    .find(|&o| self.occs[o as usize].start.is_none());
                 match waiting {
                     Some(o) => self.occs[o as usize].start = Some((at, i)),
                     None => {
@@ -253,7 +265,8 @@ impl<'a> Replay<'a> {
                 let o_ = &mut self.occs[o as usize];
                 o_.completed = Some((at, event.outcome, i));
                 self.unlist(o);
-                self.happened.push((step, Milestone::Completed, event.outcome));
+                self.happened
+                    .push((step, Milestone::Completed, event.outcome));
                 self.queue.push_back(Pending::Complete(o));
             }
             (Action::Cancel, Some(step)) => {
@@ -281,8 +294,18 @@ impl<'a> Replay<'a> {
         let episode = match self.current[workflow] {
             Some(e) => e,
             None => {
-                let number = self.episodes.iter().filter(|e| e.workflow == workflow).count() as u32 + 1;
-                self.episodes.push(Ep { workflow, number, started: self.now, ended: None });
+                let number = self
+                    .episodes
+                    .iter()
+                    .filter(|e| e.workflow == workflow)
+                    .count() as u32
+                    + 1;
+                self.episodes.push(Ep {
+                    workflow,
+                    number,
+                    started: self.now,
+                    ended: None,
+                });
                 let e = (self.episodes.len() - 1) as u32;
                 self.current[workflow] = Some(e);
                 e
@@ -312,14 +335,23 @@ impl<'a> Replay<'a> {
         let rule = match (&plan.steps[s].schedule, required) {
             (_, Some(_)) | (SchedulePlan::None, _) => None,
             (SchedulePlan::Once(rule), _) => Some(*rule),
-            (SchedulePlan::Repeats { first, second, then }, _) => match (position, second) {
+            (
+                SchedulePlan::Repeats {
+                    first,
+                    second,
+                    then,
+                },
+                _,
+            ) => match (position, second) {
                 (1, _) => Some(*first),
                 (2, Some(second)) => Some(*second),
                 _ => {
                     let context = previous.unwrap_or(o);
                     let at = self.now;
                     then.iter()
-                        .find(|(guard, _)| guard.as_ref().is_none_or(|g| self.holds(g, context, &at)))
+                        .find(|(guard, _)| {
+                            guard.as_ref().is_none_or(|g| self.holds(g, context, &at))
+                        })
                         .map(|(_, rule)| *rule)
                 }
             },
@@ -388,7 +420,10 @@ impl<'a> Replay<'a> {
             if count > MAX_REACTIONS_PER_EVENT {
                 self.queue.clear();
                 let event = &self.events[self.event_ix as usize];
-                self.notes.push(format!("event `{}` set off too many reactions; the rest were not applied", event.id));
+                self.notes.push(format!(
+                    "event `{}` set off too many reactions; the rest were not applied",
+                    event.id
+                ));
                 return;
             }
             let (o, milestone) = match pending {
@@ -396,7 +431,9 @@ impl<'a> Replay<'a> {
                 Pending::Complete(o) => (o, Milestone::Completed),
             };
             let step = self.occs[o as usize].step as usize;
-            let outcome = self.occs[o as usize].completed.and_then(|(_, outcome, _)| outcome);
+            let outcome = self.occs[o as usize]
+                .completed
+                .and_then(|(_, outcome, _)| outcome);
             let reactions = match milestone {
                 Milestone::Started => &plan.steps[step].on_start,
                 Milestone::Completed => &plan.steps[step].on_complete,
@@ -419,7 +456,11 @@ impl<'a> Replay<'a> {
                             if !plan.steps[t].several && !self.open[t].is_empty() {
                                 continue;
                             }
-                            self.open_occ(target, CauseIx::Reaction { occ: o, milestone }, Opening::Fresh);
+                            self.open_occ(
+                                target,
+                                CauseIx::Reaction { occ: o, milestone },
+                                Opening::Fresh,
+                            );
                         }
                     }
                     EffectPlan::Close(targets) => {
@@ -446,7 +487,11 @@ impl<'a> Replay<'a> {
                 if own_until {
                     self.series[step] = Series::Stopped;
                 } else if self.series[step] == (Series::Running { root }) {
-                    self.open_occ(step as StepIx, CauseIx::Previous(o), Opening::Next { previous: o });
+                    self.open_occ(
+                        step as StepIx,
+                        CauseIx::Previous(o),
+                        Opening::Next { previous: o },
+                    );
                 }
             }
         }
@@ -459,7 +504,9 @@ impl<'a> Replay<'a> {
         for &(step, milestone, outcome) in &happened {
             for &(recurring, u) in &plan.until_watchers[step as usize] {
                 let until = plan.steps[recurring as usize].until[u];
-                if until.milestone == milestone && (until.outcome.is_none() || until.outcome == outcome) {
+                if until.milestone == milestone
+                    && (until.outcome.is_none() || until.outcome == outcome)
+                {
                     self.close_step(recurring, Closer::Until(step, milestone));
                 }
             }
@@ -482,7 +529,9 @@ impl<'a> Replay<'a> {
             CondPlan::All(all) => all.iter().all(|c| self.holds(c, context, at)),
             CondPlan::Any(any) => any.iter().any(|c| self.holds(c, context, at)),
             CondPlan::Within { period, anchor } => {
-                let Some(hit) = self.anchor(context, *anchor) else { return false };
+                let Some(hit) = self.anchor(context, *anchor) else {
+                    return false;
+                };
                 let calendar = self.calendar_of(context);
                 self.engine
                     .reckoner
@@ -536,9 +585,18 @@ impl<'a> Replay<'a> {
             AnchorPlan::Previous => {
                 let previous = occ.previous?;
                 let at = self.milestone_at(previous, Milestone::Completed)?;
-                Some(Hit { occ: previous, milestone: Milestone::Completed, at, how: How::Previous })
+                Some(Hit {
+                    occ: previous,
+                    milestone: Milestone::Completed,
+                    at,
+                    how: How::Previous,
+                })
             }
-            AnchorPlan::Event { step, milestone, pick } => match pick {
+            AnchorPlan::Event {
+                step,
+                milestone,
+                pick,
+            } => match pick {
                 Pick::LedHere => {
                     let mut cursor = Some(o);
                     let mut guard = 0;
@@ -551,7 +609,12 @@ impl<'a> Replay<'a> {
                         if here.step == step
                             && let Some(at) = self.milestone_at(c, milestone)
                         {
-                            return Some(Hit { occ: c, milestone, at, how: How::Chain });
+                            return Some(Hit {
+                                occ: c,
+                                milestone,
+                                at,
+                                how: How::Chain,
+                            });
                         }
                         cursor = match here.cause {
                             CauseIx::Event(_) | CauseIx::Plugin(_) => None,
@@ -584,7 +647,12 @@ impl<'a> Replay<'a> {
                         .copied()
                         .filter(|&c| !same_workflow || self.occs[c as usize].episode == occ.episode)
                         .find_map(|c| {
-                            self.milestone_at(c, milestone).map(|at| Hit { occ: c, milestone, at, how: How::First })
+                            self.milestone_at(c, milestone).map(|at| Hit {
+                                occ: c,
+                                milestone,
+                                at,
+                                how: How::First,
+                            })
                         })
                 }
             },
@@ -611,7 +679,12 @@ impl<'a> Replay<'a> {
             if let Some(at) = self.milestone_at(c, milestone)
                 && (c == o || at.order_key() <= limit)
             {
-                return Some(Hit { occ: c, milestone, at, how: How::Latest });
+                return Some(Hit {
+                    occ: c,
+                    milestone,
+                    at,
+                    how: How::Latest,
+                });
             }
         }
         None
@@ -628,10 +701,20 @@ impl<'a> Replay<'a> {
         if let Some(q) = occ.required {
             let requirement = &self.requirements[q as usize];
             let plugin = self.engine.plugins[requirement.plugin].plugin.name();
-            let at = At::Instant { timestamp: requirement.at, offset: Offset::UTC };
-            let reckoning = self.engine.reckoner.due(calendar, &at, requirement.period).ok_or_else(|| {
-                Some(format!("no deadline for `{}` occurrence {}: the calendar could not count it", step.id, occ.number))
-            })?;
+            let at = At::Instant {
+                timestamp: requirement.at,
+                offset: Offset::UTC,
+            };
+            let reckoning = self
+                .engine
+                .reckoner
+                .due(calendar, &at, requirement.period)
+                .ok_or_else(|| {
+                    Some(format!(
+                        "no deadline for `{}` occurrence {}: the calendar could not count it",
+                        step.id, occ.number
+                    ))
+                })?;
             let explanation = explain(
                 &reckoning,
                 requirement.period,
@@ -665,7 +748,11 @@ impl<'a> Replay<'a> {
         let Some(hit) = self.anchor(o, rule.anchor) else {
             let missing = match rule.anchor {
                 AnchorPlan::Previous => format!("the previous `{}` completed", step.id),
-                AnchorPlan::Event { step: anchor, milestone, .. } => format!(
+                AnchorPlan::Event {
+                    step: anchor,
+                    milestone,
+                    ..
+                } => format!(
                     "`{}` {}",
                     plan.steps[anchor as usize].id,
                     match milestone {
@@ -679,17 +766,35 @@ impl<'a> Replay<'a> {
                 step.id, occ.number
             )));
         };
-        let reckoning = self.engine.reckoner.due(calendar, &hit.at, rule.period).ok_or_else(|| {
-            Some(format!("no deadline for `{}` occurrence {}: the calendar could not count it", step.id, occ.number))
-        })?;
-        let warn_from = rule.warn.and_then(|w| self.engine.reckoner.warn_from(calendar, reckoning.due, w));
+        let reckoning = self
+            .engine
+            .reckoner
+            .due(calendar, &hit.at, rule.period)
+            .ok_or_else(|| {
+                Some(format!(
+                    "no deadline for `{}` occurrence {}: the calendar could not count it",
+                    step.id, occ.number
+                ))
+            })?;
+        let warn_from = rule
+            .warn
+            .and_then(|w| self.engine.reckoner.warn_from(calendar, reckoning.due, w));
         let anchor_occ = &self.occs[hit.occ as usize];
         let anchor_step = &plan.steps[anchor_occ.step as usize];
         let anchor_event = match hit.milestone {
-            Milestone::Started => anchor_occ.start.map(|(_, e)| e).unwrap_or(anchor_occ.opened_during),
-            Milestone::Completed => anchor_occ.completed.map(|(_, _, e)| e).unwrap_or(anchor_occ.opened_during),
+            Milestone::Started => anchor_occ
+                .start
+                .map(|(_, e)| e)
+                .unwrap_or(anchor_occ.opened_during),
+            Milestone::Completed => anchor_occ
+                .completed
+                .map(|(_, _, e)| e)
+                .unwrap_or(anchor_occ.opened_during),
         };
-        let anchor_event = self.events.get(anchor_event as usize).map(|e| e.id.to_string());
+        let anchor_event = self
+            .events
+            .get(anchor_event as usize)
+            .map(|e| e.id.to_string());
         let which = match hit.how {
             How::Previous => "previous ",
             How::First => "first ",
@@ -709,7 +814,13 @@ impl<'a> Replay<'a> {
         } else {
             String::new()
         };
-        let source = rule.source.as_ref().map(|s| if rule.local { format!("local standard: {s}") } else { s.clone() });
+        let source = rule.source.as_ref().map(|s| {
+            if rule.local {
+                format!("local standard: {s}")
+            } else {
+                s.clone()
+            }
+        });
         let explanation = explain(
             &reckoning,
             rule.period,
@@ -747,7 +858,10 @@ impl<'a> Replay<'a> {
                 Due::Instant(_) => Lateness::Hours(n),
             }
         };
-        let now_at = At::Instant { timestamp: now, offset: Offset::UTC };
+        let now_at = At::Instant {
+            timestamp: now,
+            offset: Offset::UTC,
+        };
         let (status, late) = match (completed, closed) {
             (Some(done), _) if due.met_by(&done) => (Status::Met, Some(late(&done))),
             (Some(done), _) => (Status::Late, Some(late(&done))),
@@ -789,14 +903,22 @@ impl<'a> Replay<'a> {
 
     pub(crate) fn open_step_ids(&self) -> Vec<&str> {
         let plan = &self.engine.plan;
-        self.occs.iter().filter(|o| o.is_open()).map(|o| plan.steps[o.step as usize].id.as_str()).collect()
+        self.occs
+            .iter()
+            .filter(|o| o.is_open())
+            .map(|o| plan.steps[o.step as usize].id.as_str())
+            .collect()
     }
 
     pub(crate) fn history(&self, now: Timestamp) -> HistorySummary {
         let plan = &self.engine.plan;
         let today = duly_calendar::local_date(now);
-        let year_ago = today.checked_sub(jiff::Span::new().months(12)).unwrap_or(today);
-        let month_ago = today.checked_sub(jiff::Span::new().days(30)).unwrap_or(today);
+        let year_ago = today
+            .checked_sub(jiff::Span::new().months(12))
+            .unwrap_or(today);
+        let month_ago = today
+            .checked_sub(jiff::Span::new().days(30))
+            .unwrap_or(today);
         let opened_since = |id: &str, since: Date| {
             plan.by_id.get(id).map_or(0, |&s| {
                 self.by_step[s as usize]
@@ -813,8 +935,14 @@ impl<'a> Replay<'a> {
             .max();
         HistorySummary {
             referrals_last_12_months: opened_since("referral", year_ago),
-            worker_changes_last_12_months: self.worker_changes.iter().filter(|d| **d > year_ago).count() as u32,
-            days_since_last_visit: last_visit.and_then(|d| d.until(today).ok()).map(|span| i64::from(span.get_days())),
+            worker_changes_last_12_months: self
+                .worker_changes
+                .iter()
+                .filter(|d| **d > year_ago)
+                .count() as u32,
+            days_since_last_visit: last_visit
+                .and_then(|d| d.until(today).ok())
+                .map(|span| i64::from(span.get_days())),
             missing_episodes_last_30_days: opened_since("missing_episode", month_ago),
         }
     }
@@ -829,7 +957,12 @@ impl<'a> Replay<'a> {
                 Err(None) => {}
             }
         }
-        let event_id = |e: u32| self.events.get(e as usize).map(|e| e.id.to_string()).unwrap_or_default();
+        let event_id = |e: u32| {
+            self.events
+                .get(e as usize)
+                .map(|e| e.id.to_string())
+                .unwrap_or_default()
+        };
         let occurrences = self
             .occs
             .iter()
@@ -842,9 +975,14 @@ impl<'a> Replay<'a> {
                         occurrence: self.occs[by as usize].number,
                         milestone: MilestoneName::from(milestone),
                     },
-                    CauseIx::Previous(p) => Cause::Previous { occurrence: self.occs[p as usize].number },
+                    CauseIx::Previous(p) => Cause::Previous {
+                        occurrence: self.occs[p as usize].number,
+                    },
                     CauseIx::Plugin(q) => Cause::Plugin {
-                        plugin: self.engine.plugins[self.requirements[q as usize].plugin].plugin.name().to_owned(),
+                        plugin: self.engine.plugins[self.requirements[q as usize].plugin]
+                            .plugin
+                            .name()
+                            .to_owned(),
                     },
                 };
                 let closed = occ.closed.map(|(at, by)| {
@@ -857,7 +995,11 @@ impl<'a> Replay<'a> {
                             milestone_word(milestone)
                         ),
                         Closer::Until(step, milestone) => {
-                            format!("until `{}` {}", plan.steps[step as usize].id, milestone_word(milestone))
+                            format!(
+                                "until `{}` {}",
+                                plan.steps[step as usize].id,
+                                milestone_word(milestone)
+                            )
                         }
                     };
                     (at, by)
@@ -870,7 +1012,11 @@ impl<'a> Replay<'a> {
                     start_event: occ.start.map(|(_, e)| event_id(e)),
                     cause,
                     completed: occ.completed.map(|(at, outcome, e)| {
-                        (at, outcome.map(|x| step.outcomes[x as usize].clone()), event_id(e))
+                        (
+                            at,
+                            outcome.map(|x| step.outcomes[x as usize].clone()),
+                            event_id(e),
+                        )
                     }),
                     closed,
                     episode: occ.episode as usize,
@@ -927,9 +1073,14 @@ impl<'a> Replay<'a> {
                 if !occ.is_open() || (occ.warned && occ.breached) {
                     continue;
                 }
-                let Ok(resolved) = self.resolve(o as u32) else { continue };
+                let Ok(resolved) = self.resolve(o as u32) else {
+                    continue;
+                };
                 let mut consider = |moment: Timestamp, kind: u8| {
-                    if moment > self.clock && moment <= to && next.is_none_or(|n| (moment, kind, o as u32) < n) {
+                    if moment > self.clock
+                        && moment <= to
+                        && next.is_none_or(|n| (moment, kind, o as u32) < n)
+                    {
                         next = Some((moment, kind, o as u32));
                     }
                 };
@@ -946,7 +1097,12 @@ impl<'a> Replay<'a> {
                     consider(resolved.reckoning.due.passes_at(), 1);
                 }
             }
-            if self.engine.plugins.iter().any(|p| p.plugin.has_daily_hook()) {
+            if self
+                .engine
+                .plugins
+                .iter()
+                .any(|p| p.plugin.has_daily_hook())
+            {
                 let day = match self.last_daily {
                     Some(day) => day.tomorrow().ok(),
                     None => Some(self.now.local_date()),
@@ -969,10 +1125,17 @@ impl<'a> Replay<'a> {
                     } else {
                         self.occs[o as usize].warned = true;
                     }
-                    let Ok(resolved) = self.resolve(o) else { continue };
+                    let Ok(resolved) = self.resolve(o) else {
+                        continue;
+                    };
                     let deadline = self.deadline(o, resolved, moment);
-                    let workflow = self.engine.plan.steps[self.occs[o as usize].step as usize].workflow;
-                    let hook = if breach { Hook::Breach } else { Hook::Approaching };
+                    let workflow =
+                        self.engine.plan.steps[self.occs[o as usize].step as usize].workflow;
+                    let hook = if breach {
+                        Hook::Breach
+                    } else {
+                        Hook::Approaching
+                    };
                     for p in 0..self.engine.plugins.len() {
                         if !self.engine.plugins[p].workflows[workflow] {
                             continue;
@@ -991,7 +1154,9 @@ impl<'a> Replay<'a> {
                     self.last_daily = Some(day);
                     for p in 0..self.engine.plugins.len() {
                         if self.engine.plugins[p].plugin.has_daily_hook() {
-                            self.call(p, Hook::Daily, moment, |plugin, view| plugin.on_daily(view, day));
+                            self.call(p, Hook::Daily, moment, |plugin, view| {
+                                plugin.on_daily(view, day)
+                            });
                         }
                     }
                 }
@@ -1015,7 +1180,9 @@ impl<'a> Replay<'a> {
             at: &event.at,
             step: step.map(|s| s.id.as_str()),
             action: event.action,
-            outcome: step.zip(event.outcome).map(|(s, o)| s.outcomes[o as usize].as_str()),
+            outcome: step
+                .zip(event.outcome)
+                .map(|(s, o)| s.outcomes[o as usize].as_str()),
         };
         let moment = event.at.start_instant().max(self.clock);
         self.happened.clear();
@@ -1023,7 +1190,9 @@ impl<'a> Replay<'a> {
             if workflow.is_some_and(|w| !self.engine.plugins[p].workflows[w]) {
                 continue;
             }
-            self.call(p, Hook::Event, moment, |plugin, case| plugin.on_event(case, &view));
+            self.call(p, Hook::Event, moment, |plugin, case| {
+                plugin.on_event(case, &view)
+            });
         }
         self.after_event();
     }
@@ -1037,7 +1206,10 @@ impl<'a> Replay<'a> {
     ) {
         let plugin = self.engine.plugins[p].plugin.clone();
         let result = {
-            let view = CaseView { replay: self, now: moment };
+            let view = CaseView {
+                replay: self,
+                now: moment,
+            };
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(plugin.as_ref(), &view)))
                 .unwrap_or_else(|_| Err("the hook stopped unexpectedly".to_owned()))
         };
@@ -1059,14 +1231,20 @@ impl<'a> Replay<'a> {
 
     fn act(&mut self, p: usize, hook: Hook, moment: Timestamp, action: PluginAction) {
         let plugin = self.engine.plugins[p].plugin.clone();
-        if let PluginAction::Require { step, count, unit, .. } = &action {
+        if let PluginAction::Require {
+            step, count, unit, ..
+        } = &action
+        {
             let Some(&s) = self.engine.plan.by_id.get(step.as_str()) else {
                 self.hook_errors.push(HookError {
                     plugin: plugin.name().to_owned(),
                     hook,
                     case: self.case.to_owned(),
                     at: moment,
-                    message: format!("`require` names unknown step `{}`", crate::ingest::shorten(step)),
+                    message: format!(
+                        "`require` names unknown step `{}`",
+                        crate::ingest::shorten(step)
+                    ),
                 });
                 return;
             };
@@ -1081,9 +1259,16 @@ impl<'a> Replay<'a> {
                 return;
             }
             let q = self.requirements.len() as u32;
-            self.requirements.push(Requirement { plugin: p, period: Period::new(*count, *unit), at: moment });
+            self.requirements.push(Requirement {
+                plugin: p,
+                period: Period::new(*count, *unit),
+                at: moment,
+            });
             let saved = self.now;
-            self.now = At::Instant { timestamp: moment, offset: Offset::UTC };
+            self.now = At::Instant {
+                timestamp: moment,
+                offset: Offset::UTC,
+            };
             self.open_occ(s, CauseIx::Plugin(q), Opening::Required(q));
             self.now = saved;
         }
@@ -1115,7 +1300,11 @@ fn explain(
     fallback: &str,
     source: Option<&str>,
 ) -> String {
-    let mut text = format!("due {}: {period} after {anchor} on {}", show_due(reckoning.due), show_at(at));
+    let mut text = format!(
+        "due {}: {period} after {anchor} on {}",
+        show_due(reckoning.due),
+        show_at(at)
+    );
     if let Some(event) = event {
         text.push_str(&format!(" (event {event})"));
     }
@@ -1140,7 +1329,10 @@ pub(crate) fn show_date(date: Date) -> String {
 pub(crate) fn show_due(due: Due) -> String {
     match due {
         Due::Day(date) => show_date(date),
-        Due::Instant(t) => t.to_zoned_datetime(duly_calendar::LONDON.clone()).strftime("%H:%M %Z %a %-d %b %Y").to_string(),
+        Due::Instant(t) => t
+            .to_zoned_datetime(duly_calendar::LONDON.clone())
+            .strftime("%H:%M %Z %a %-d %b %Y")
+            .to_string(),
     }
 }
 
@@ -1152,13 +1344,17 @@ fn show_at(at: &At) -> String {
 }
 
 fn compare_numbers(left: f64, op: CompareOp, value: &Value) -> bool {
-    let Value::Number(right) = value else { return false };
+    let Value::Number(right) = value else {
+        return false;
+    };
     ordered(left.partial_cmp(right), op)
 }
 
 fn ordered(ordering: Option<std::cmp::Ordering>, op: CompareOp) -> bool {
     use std::cmp::Ordering::*;
-    let Some(ordering) = ordering else { return false };
+    let Some(ordering) = ordering else {
+        return false;
+    };
     match op {
         CompareOp::Is => ordering == Equal,
         CompareOp::IsNot => ordering != Equal,
@@ -1176,17 +1372,21 @@ fn compare(fact: &Fact, op: CompareOp, value: &Value) -> bool {
         (Fact::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
         (Fact::Text(a), Value::Text(b)) => Some(a.as_str().cmp(b.as_str())),
         (Fact::Text(a), Value::Date(b)) => a.parse::<Date>().ok().map(|a| a.cmp(b)),
-        (Fact::Int(_) | Fact::Float(_), Value::Number(b)) => fact.as_number().and_then(|a| a.partial_cmp(b)),
+        (Fact::Int(_) | Fact::Float(_), Value::Number(b)) => {
+            fact.as_number().and_then(|a| a.partial_cmp(b))
+        }
         _ => None,
     };
     match (ordering, op) {
         (None, CompareOp::IsNot) => true,
         (None, _) => false,
-        (Some(_), CompareOp::Less | CompareOp::LessOrEqual | CompareOp::Greater | CompareOp::GreaterOrEqual)
-            if matches!(value, Value::Bool(_)) =>
-        {
-            false
-        }
+        (
+            Some(_),
+            CompareOp::Less
+            | CompareOp::LessOrEqual
+            | CompareOp::Greater
+            | CompareOp::GreaterOrEqual,
+        ) if matches!(value, Value::Bool(_)) => false,
         (ordering, op) => ordered(ordering, op),
     }
 }

@@ -24,13 +24,18 @@ impl AsOf {
     /// The end of `date` in Europe/London: everything that day counts.
     pub fn end_of(date: Date) -> AsOf {
         let next = date.tomorrow().map(start_of_day).unwrap_or(Timestamp::MAX);
-        let instant = next.checked_sub(jiff::SignedDuration::from_nanos(1)).unwrap_or(next);
+        let instant = next
+            .checked_sub(jiff::SignedDuration::from_nanos(1))
+            .unwrap_or(next);
         AsOf { instant, date }
     }
 
     /// An exact moment.
     pub fn instant(instant: Timestamp) -> AsOf {
-        AsOf { instant, date: duly_calendar::local_date(instant) }
+        AsOf {
+            instant,
+            date: duly_calendar::local_date(instant),
+        }
     }
 
     /// Whether an event at `at` counts: a date alone counts as the start of

@@ -36,7 +36,10 @@ impl TestCalendar {
     }
 
     fn holiday(&self, day: Date) -> Option<&'static str> {
-        self.holidays.iter().find(|(d, _)| *d == day).map(|(_, n)| *n)
+        self.holidays
+            .iter()
+            .find(|(d, _)| *d == day)
+            .map(|(_, n)| *n)
     }
 
     fn working(&self, day: Date) -> bool {
@@ -64,7 +67,10 @@ impl Reckoner for TestCalendar {
                     }
                 }
                 if !skipped.is_empty() {
-                    working.push(format!("skipped {} (England and Wales)", skipped.join(", ")));
+                    working.push(format!(
+                        "skipped {} (England and Wales)",
+                        skipped.join(", ")
+                    ));
                 }
                 Due::Day(day)
             }
@@ -72,7 +78,12 @@ impl Reckoner for TestCalendar {
             Unit::Weeks => Due::Day(start.checked_add((7 * n).days()).ok()?),
             Unit::Months => Due::Day(start.checked_add(n.months()).ok()?),
             Unit::Years => Due::Day(start.checked_add(n.years()).ok()?),
-            Unit::Hours => Due::Instant(anchor.start_instant().checked_add(SignedDuration::from_hours(n)).ok()?),
+            Unit::Hours => Due::Instant(
+                anchor
+                    .start_instant()
+                    .checked_add(SignedDuration::from_hours(n))
+                    .ok()?,
+            ),
         };
         Some(Reckoning { due, working })
     }
@@ -93,7 +104,9 @@ impl Reckoner for TestCalendar {
             }
             (Due::Day(day), Unit::CalendarDays) => Due::Day(day.checked_sub(n.days()).ok()?),
             (Due::Day(day), _) => Due::Day(day.checked_sub(n.days()).ok()?),
-            (Due::Instant(t), _) => Due::Instant(t.checked_sub(SignedDuration::from_hours(n)).ok()?),
+            (Due::Instant(t), _) => {
+                Due::Instant(t.checked_sub(SignedDuration::from_hours(n)).ok()?)
+            }
         })
     }
 

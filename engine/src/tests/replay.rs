@@ -1,14 +1,19 @@
 //! Replay semantics, worked by hand on the national timescales.
 
 use super::rules::{as_of, engine, events, state};
-use crate::{Cause, CaseState, Deadline, Due, Lateness, MilestoneName, Status};
+use crate::{CaseState, Cause, Deadline, Due, Lateness, MilestoneName, Status};
 
 fn deadline<'a>(state: &'a CaseState, step: &str, occurrence: u32) -> &'a Deadline {
     state
         .deadlines
         .iter()
         .find(|d| d.step == step && d.occurrence == occurrence)
-        .unwrap_or_else(|| panic!("no deadline for {step} {occurrence}: {:#?}", state.deadlines))
+        .unwrap_or_else(|| {
+            panic!(
+                "no deadline for {step} {occurrence}: {:#?}",
+                state.deadlines
+            )
+        })
 }
 
 fn summary(d: &Deadline) -> String {
@@ -17,7 +22,13 @@ fn summary(d: &Deadline) -> String {
         Some(Lateness::WorkingDays(n)) => format!(" +{n}wd"),
         Some(Lateness::Hours(n)) => format!(" +{n}h"),
     };
-    format!("{} {} due {} {}{late}", d.step, d.occurrence, d.due, d.status.as_str())
+    format!(
+        "{} {} due {} {}{late}",
+        d.step,
+        d.occurrence,
+        d.due,
+        d.status.as_str()
+    )
 }
 
 const CHILD_PROTECTION: &str = "
@@ -61,10 +72,19 @@ fn the_causal_chain_is_recorded() {
     let icpc = state.occurrences.iter().find(|o| o.step == "icpc").unwrap();
     assert_eq!(
         icpc.cause,
-        Cause::Reaction { step: "s47_enquiry".into(), occurrence: 1, milestone: MilestoneName::Completed }
+        Cause::Reaction {
+            step: "s47_enquiry".into(),
+            occurrence: 1,
+            milestone: MilestoneName::Completed
+        }
     );
     let referral = &state.occurrences[0];
-    assert_eq!(referral.cause, Cause::Event { event: "e-1".into() });
+    assert_eq!(
+        referral.cause,
+        Cause::Event {
+            event: "e-1".into()
+        }
+    );
     assert_eq!(referral.start_event.as_deref(), Some("e-1"));
 }
 
@@ -77,18 +97,39 @@ fn a_later_strategy_discussion_does_not_restart_the_icpc_clock() {
     );
     // Events 6 and 7 come before the conference on 7 May.
     let state = state(&text, "2019-06-10");
-    let icpc: Vec<_> = state.deadlines.iter().filter(|d| d.step == "icpc").collect();
+    let icpc: Vec<_> = state
+        .deadlines
+        .iter()
+        .filter(|d| d.step == "icpc")
+        .collect();
     assert_eq!(icpc.len(), 1, "{icpc:#?}");
     assert_eq!(icpc[0].due.to_string(), "2019-05-08");
     assert_eq!(icpc[0].anchor_event.as_deref(), Some("e-3"));
     // The second discussion is occurrence 2 and opened a second enquiry.
-    assert_eq!(state.occurrences.iter().filter(|o| o.step == "strategy_discussion").count(), 2);
-    assert_eq!(state.occurrences.iter().filter(|o| o.step == "s47_enquiry").count(), 2);
+    assert_eq!(
+        state
+            .occurrences
+            .iter()
+            .filter(|o| o.step == "strategy_discussion")
+            .count(),
+        2
+    );
+    assert_eq!(
+        state
+            .occurrences
+            .iter()
+            .filter(|o| o.step == "s47_enquiry")
+            .count(),
+        2
+    );
 }
 
 #[test]
 fn events_apply_in_time_order_whatever_order_they_arrive_in() {
-    let lines: Vec<&str> = CHILD_PROTECTION.lines().filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = CHILD_PROTECTION
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     let mut reversed = lines.clone();
     reversed.reverse();
     let a = state(&lines.join("\n"), "2019-06-10");
@@ -103,7 +144,10 @@ fn as_of_uses_only_events_up_to_the_end_of_that_day() {
     let icpc = deadline(&state, "icpc", 1);
     assert_eq!(icpc.status, Status::Open);
     assert!(!icpc.approaching);
-    assert_eq!(icpc.warn_from.map(|w| w.to_string()).as_deref(), Some("2019-04-30"));
+    assert_eq!(
+        icpc.warn_from.map(|w| w.to_string()).as_deref(),
+        Some("2019-04-30")
+    );
     let later = super::rules::state(CHILD_PROTECTION, "2019-05-01");
     let icpc = deadline(&later, "icpc", 1);
     assert!(icpc.approaching && icpc.status == Status::Open);
@@ -121,9 +165,23 @@ fn repeated_events_are_ignored_and_conflicting_ones_reported() {
     let state = state(text, "2019-04-30");
     assert_eq!(state.errors.len(), 1, "{:?}", state.errors);
     let error = &state.errors[0];
-    assert_eq!((error.line, error.field.as_deref(), error.id.as_deref()), (4, Some("id"), Some("e-2")));
-    assert!(error.message.contains("line 4") && error.message.contains("line 3"), "{}", error.message);
-    assert_eq!(state.occurrences.iter().filter(|o| o.step == "referral").count(), 1);
+    assert_eq!(
+        (error.line, error.field.as_deref(), error.id.as_deref()),
+        (4, Some("id"), Some("e-2"))
+    );
+    assert!(
+        error.message.contains("line 4") && error.message.contains("line 3"),
+        "{}",
+        error.message
+    );
+    assert_eq!(
+        state
+            .occurrences
+            .iter()
+            .filter(|o| o.step == "referral")
+            .count(),
+        1
+    );
     assert_eq!(deadline(&state, "referral", 1).status, Status::Met);
     assert_eq!(deadline(&state, "assessment", 1).status, Status::Open);
 }
@@ -139,17 +197,30 @@ fn events_that_do_not_fit_the_rules_are_reported_and_not_applied() {
         e-6 2019-04-02 referral complete assessment
     ";
     let state = state(text, "2019-04-30");
-    let errors: Vec<_> = state.errors.iter().map(|e| (e.line, e.field.clone().unwrap(), e.message.clone())).collect();
+    let errors: Vec<_> = state
+        .errors
+        .iter()
+        .map(|e| (e.line, e.field.clone().unwrap(), e.message.clone()))
+        .collect();
     assert_eq!(errors.len(), 4, "{errors:#?}");
     assert_eq!(errors[0].0, 1);
-    assert_eq!(errors[0].2, "unknown step `referal`: did you mean `referral`?");
+    assert_eq!(
+        errors[0].2,
+        "unknown step `referal`: did you mean `referral`?"
+    );
     assert_eq!((errors[1].0, errors[1].1.as_str()), (3, "outcome"));
-    assert_eq!(errors[1].2, "step `referral` has no outcome `asessment`: did you mean `assessment`?");
+    assert_eq!(
+        errors[1].2,
+        "step `referral` has no outcome `asessment`: did you mean `assessment`?"
+    );
     assert_eq!(
         errors[2].2,
         "`outcome` is missing: step `referral` completes with `assessment`, `strategy_discussion`, `nfa` or `early_help`"
     );
-    assert_eq!(errors[3].2, "step `cp_plan` has no outcomes, but this event gives `done`: remove `outcome`");
+    assert_eq!(
+        errors[3].2,
+        "step `cp_plan` has no outcomes, but this event gives `done`: remove `outcome`"
+    );
     assert_eq!(deadline(&state, "referral", 1).status, Status::Met);
     assert_eq!(state.occurrences.len(), 2);
 }
@@ -176,17 +247,32 @@ fn closing_a_case_keeps_a_breach_and_cancels_what_was_not_yet_due() {
         ]
     );
     let assessment = deadline(&state, "assessment", 1);
-    assert_eq!(assessment.closed.map(|c| c.to_string()).as_deref(), Some("2019-06-20"));
+    assert_eq!(
+        assessment.closed.map(|c| c.to_string()).as_deref(),
+        Some("2019-06-20")
+    );
     // The re-referral after closure starts a second episode.
     let episodes: Vec<_> = state
         .episodes
         .iter()
-        .map(|e| (e.workflow.as_str(), e.number, e.started.to_string(), e.ended.map(|x| x.to_string())))
+        .map(|e| {
+            (
+                e.workflow.as_str(),
+                e.number,
+                e.started.to_string(),
+                e.ended.map(|x| x.to_string()),
+            )
+        })
         .collect();
     assert_eq!(
         episodes,
         [
-            ("safeguarding", 1, "2019-04-01".into(), Some("2019-06-20".into())),
+            (
+                "safeguarding",
+                1,
+                "2019-04-01".into(),
+                Some("2019-06-20".into())
+            ),
             ("safeguarding", 2, "2019-07-01".into(), None),
         ]
     );
@@ -206,7 +292,11 @@ fn return_home_interviews_count_elapsed_hours_across_the_clock_change() {
     let state = state(text, "2019-10-31");
     let first = deadline(&state, "rhi", 1);
     assert_eq!(first.due.to_string(), "2019-10-28T11:00:00+00:00");
-    assert_eq!(first.status, Status::Met, "a date-only completion on the due day is on time");
+    assert_eq!(
+        first.status,
+        Status::Met,
+        "a date-only completion on the due day is on time"
+    );
     assert_eq!(
         first.explanation,
         "due 11:00 GMT Mon 28 Oct 2019: 72 hours after the missing episode on 12:00 BST Fri 25 Oct 2019 (event m-2); Missing guidance 2014"
@@ -234,7 +324,12 @@ fn months_clamp_to_the_end_of_the_month() {
         e-8 2025-02-28 rcpc complete end_plan
     ";
     let state = state(text, "2025-03-31");
-    let rcpc: Vec<String> = state.deadlines.iter().filter(|d| d.step == "rcpc").map(summary).collect();
+    let rcpc: Vec<String> = state
+        .deadlines
+        .iter()
+        .filter(|d| d.step == "rcpc")
+        .map(summary)
+        .collect();
     assert_eq!(
         rcpc,
         [
@@ -243,7 +338,10 @@ fn months_clamp_to_the_end_of_the_month() {
             "rcpc 3 due 2025-02-28 met +0wd",
         ]
     );
-    assert!(!state.open_steps.iter().any(|s| s.step == "rcpc"), "end_plan ends the series");
+    assert!(
+        !state.open_steps.iter().any(|s| s.step == "rcpc"),
+        "end_plan ends the series"
+    );
 }
 
 #[test]
@@ -265,7 +363,10 @@ fn looked_after_reviews_recur_and_a_breach_survives_the_end_of_care() {
             "cla_review 3 due 2019-11-10 cancelled",
         ]
     );
-    assert_eq!(state.episodes[0].ended.map(|e| e.to_string()).as_deref(), Some("2019-06-03"));
+    assert_eq!(
+        state.episodes[0].ended.map(|e| e.to_string()).as_deref(),
+        Some("2019-06-03")
+    );
 }
 
 #[test]
@@ -278,9 +379,22 @@ fn health_assessments_follow_the_childs_age_when_each_completes() {
         e-5 2020-06-01 health_assessment complete
     ";
     let state = state(text, "2020-06-30");
-    let dues: Vec<String> =
-        state.deadlines.iter().filter(|d| d.step == "health_assessment").map(|d| d.due.to_string()).collect();
-    assert_eq!(dues, ["2019-02-04", "2019-08-01", "2020-01-01", "2020-07-02", "2021-06-01"]);
+    let dues: Vec<String> = state
+        .deadlines
+        .iter()
+        .filter(|d| d.step == "health_assessment")
+        .map(|d| d.due.to_string())
+        .collect();
+    assert_eq!(
+        dues,
+        [
+            "2019-02-04",
+            "2019-08-01",
+            "2020-01-01",
+            "2020-07-02",
+            "2021-06-01"
+        ]
+    );
 }
 
 #[test]
@@ -309,9 +423,15 @@ fn visits_follow_the_placement_cadence() {
 fn a_missing_anchor_gives_a_note_not_a_deadline() {
     // A visit recorded with no placement: the first visit has nothing to count from.
     let state = state("e-1 2019-01-10 cla_visit complete", "2019-03-31");
-    assert_eq!(state.notes, ["no deadline for `cla_visit` occurrence 1: no `placement` started to count from"]);
+    assert_eq!(
+        state.notes,
+        ["no deadline for `cla_visit` occurrence 1: no `placement` started to count from"]
+    );
     // The next visit counts from this one.
-    assert_eq!(deadline(&state, "cla_visit", 2).due.to_string(), "2019-02-21");
+    assert_eq!(
+        deadline(&state, "cla_visit", 2).due.to_string(),
+        "2019-02-21"
+    );
 }
 
 #[test]
@@ -321,7 +441,10 @@ fn cancel_closes_the_oldest_open_occurrence_and_stops_a_series() {
         e-2 2019-01-10 cla_visit cancel
     ";
     let state = state(text, "2019-06-30");
-    assert_eq!(state.deadlines.iter().map(summary).collect::<Vec<_>>(), ["cla_visit 1 due 2019-01-14 cancelled"]);
+    assert_eq!(
+        state.deadlines.iter().map(summary).collect::<Vec<_>>(),
+        ["cla_visit 1 due 2019-01-14 cancelled"]
+    );
     assert!(!state.open_steps.iter().any(|s| s.step == "cla_visit"));
 }
 

@@ -9,7 +9,11 @@ use duly_events::{Event, parse_line};
 use std::sync::Arc;
 
 fn origin(line: u32) -> Origin {
-    Origin { file: "national.duly".into(), span: (0, 0), line }
+    Origin {
+        file: "national.duly".into(),
+        span: (0, 0),
+        line,
+    }
 }
 
 fn step(id: &str, title: &str) -> Step {
@@ -37,7 +41,12 @@ fn on(mut s: Step, trigger: &str, effect: Effect) -> Step {
         "complete" => Trigger::Complete,
         outcome => Trigger::Outcome(outcome.into()),
     };
-    s.reactions.push(Reaction { trigger, condition: None, effect, origin: origin(1) });
+    s.reactions.push(Reaction {
+        trigger,
+        condition: None,
+        effect,
+        origin: origin(1),
+    });
     s
 }
 
@@ -46,7 +55,11 @@ fn open(ids: &[&str]) -> Effect {
 }
 
 pub(crate) fn after(step: &str, milestone: Milestone, pick: Pick) -> Anchor {
-    Anchor::Event { step: step.into(), milestone, pick }
+    Anchor::Event {
+        step: step.into(),
+        milestone,
+        pick,
+    }
 }
 
 pub(crate) fn due(count: u32, unit: Unit, anchor: Anchor, source: &str) -> DueRule {
@@ -54,7 +67,10 @@ pub(crate) fn due(count: u32, unit: Unit, anchor: Anchor, source: &str) -> DueRu
         period: Period::new(count, unit),
         anchor,
         warn: None,
-        source: Some(Source { text: source.into(), local: false }),
+        source: Some(Source {
+            text: source.into(),
+            local: false,
+        }),
         origin: origin(10),
     }
 }
@@ -89,27 +105,60 @@ const COMPLETED: Milestone = Milestone::Completed;
 pub(crate) fn safeguarding() -> Workflow {
     use Pick::*;
     let referral = once(
-        outcomes(step("referral", "Referral"), &["assessment", "strategy_discussion", "nfa", "early_help"]),
-        due(1, Unit::WorkingDays, after("referral", STARTED, LedHere), "WT 2018: referral decision"),
+        outcomes(
+            step("referral", "Referral"),
+            &["assessment", "strategy_discussion", "nfa", "early_help"],
+        ),
+        due(
+            1,
+            Unit::WorkingDays,
+            after("referral", STARTED, LedHere),
+            "WT 2018: referral decision",
+        ),
     );
     let referral = on(referral, "assessment", open(&["assessment"]));
-    let referral = on(referral, "strategy_discussion", open(&["strategy_discussion", "assessment"]));
+    let referral = on(
+        referral,
+        "strategy_discussion",
+        open(&["strategy_discussion", "assessment"]),
+    );
     let referral = on(on(referral, "nfa", Effect::End), "early_help", Effect::End);
     let assessment = once(
-        outcomes(step("assessment", "Child and family assessment"), &["nfa", "cin", "strategy_discussion"]),
+        outcomes(
+            step("assessment", "Child and family assessment"),
+            &["nfa", "cin", "strategy_discussion"],
+        ),
         warn(
-            due(45, Unit::WorkingDays, after("referral", STARTED, LedHere), "WT 2018: assessment"),
+            due(
+                45,
+                Unit::WorkingDays,
+                after("referral", STARTED, LedHere),
+                "WT 2018: assessment",
+            ),
             10,
             Unit::WorkingDays,
         ),
     );
-    let assessment = on(on(assessment, "nfa", Effect::End), "strategy_discussion", open(&["strategy_discussion"]));
-    let sd = outcomes(step("strategy_discussion", "Strategy discussion"), &["s47", "no_s47"]);
+    let assessment = on(
+        on(assessment, "nfa", Effect::End),
+        "strategy_discussion",
+        open(&["strategy_discussion"]),
+    );
+    let sd = outcomes(
+        step("strategy_discussion", "Strategy discussion"),
+        &["s47", "no_s47"],
+    );
     let sd = on(on(sd, "s47", open(&["s47_enquiry"])), "no_s47", Effect::End);
-    let s47 = outcomes(step("s47_enquiry", "Section 47 enquiry"), &["icpc", "cin", "nfa"]);
+    let s47 = outcomes(
+        step("s47_enquiry", "Section 47 enquiry"),
+        &["icpc", "cin", "nfa"],
+    );
     let s47 = on(on(s47, "icpc", open(&["icpc"])), "nfa", Effect::End);
     let icpc = once(
-        outcomes(step("icpc", "Initial child protection conference"), &["cp_plan", "no_plan"]),
+        outcomes(
+            step("icpc", "Initial child protection conference"),
+            &["cp_plan", "no_plan"],
+        ),
         warn(
             due(
                 15,
@@ -121,43 +170,89 @@ pub(crate) fn safeguarding() -> Workflow {
             Unit::WorkingDays,
         ),
     );
-    let icpc = on(on(icpc, "cp_plan", open(&["cp_plan", "core_group", "rcpc"])), "no_plan", Effect::End);
+    let icpc = on(
+        on(icpc, "cp_plan", open(&["cp_plan", "core_group", "rcpc"])),
+        "no_plan",
+        Effect::End,
+    );
     let cp_plan = step("cp_plan", "Child protection plan");
     let cp_plan = on(
-        on(cp_plan, "complete", Effect::Close(vec!["core_group".into(), "rcpc".into()])),
+        on(
+            cp_plan,
+            "complete",
+            Effect::Close(vec!["core_group".into(), "rcpc".into()]),
+        ),
         "complete",
         Effect::End,
     );
     let core_group = once(
         step("core_group", "First core group meeting"),
-        due(10, Unit::WorkingDays, after("icpc", COMPLETED, LedHere), "WT 2018: core group"),
+        due(
+            10,
+            Unit::WorkingDays,
+            after("icpc", COMPLETED, LedHere),
+            "WT 2018: core group",
+        ),
     );
-    let mut rcpc = outcomes(step("rcpc", "Review child protection conference"), &["continue", "end_plan"]);
+    let mut rcpc = outcomes(
+        step("rcpc", "Review child protection conference"),
+        &["continue", "end_plan"],
+    );
     rcpc.schedule = Schedule::Repeats(Recurrence {
-        first: due(3, Unit::Months, after("icpc", COMPLETED, LedHere), "WT 2018: first review"),
+        first: due(
+            3,
+            Unit::Months,
+            after("icpc", COMPLETED, LedHere),
+            "WT 2018: first review",
+        ),
         second: None,
-        then: vec![Cadence { guard: None, rule: due(6, Unit::Months, Anchor::Previous, "WT 2018: later reviews") }],
+        then: vec![Cadence {
+            guard: None,
+            rule: due(6, Unit::Months, Anchor::Previous, "WT 2018: later reviews"),
+        }],
         until: vec![
-            Happening { step: "rcpc".into(), milestone: COMPLETED, outcome: Some("end_plan".into()) },
-            Happening { step: "cp_plan".into(), milestone: COMPLETED, outcome: None },
+            Happening {
+                step: "rcpc".into(),
+                milestone: COMPLETED,
+                outcome: Some("end_plan".into()),
+            },
+            Happening {
+                step: "cp_plan".into(),
+                milestone: COMPLETED,
+                outcome: None,
+            },
         ],
     });
     let rcpc = on(rcpc, "end_plan", Effect::End);
-    let closure = outcomes(step("case_closure", "Case closure"), &["nfa", "early_help", "other"]);
+    let closure = outcomes(
+        step("case_closure", "Case closure"),
+        &["nfa", "early_help", "other"],
+    );
     let closure = on(closure, "complete", Effect::CloseEverything);
     workflow(
         "safeguarding",
         &[0, 8],
-        vec![referral, assessment, sd, s47, icpc, cp_plan, core_group, rcpc, closure],
+        vec![
+            referral, assessment, sd, s47, icpc, cp_plan, core_group, rcpc, closure,
+        ],
     )
 }
 
 pub(crate) fn missing() -> Workflow {
-    let episode = on(step("missing_episode", "Missing episode"), "complete", open(&["rhi"]));
+    let episode = on(
+        step("missing_episode", "Missing episode"),
+        "complete",
+        open(&["rhi"]),
+    );
     let mut rhi = once(
         step("rhi", "Return home interview"),
         warn(
-            due(72, Unit::Hours, after("missing_episode", COMPLETED, Pick::LedHere), "Missing guidance 2014"),
+            due(
+                72,
+                Unit::Hours,
+                after("missing_episode", COMPLETED, Pick::LedHere),
+                "Missing guidance 2014",
+            ),
             24,
             Unit::Hours,
         ),
@@ -172,22 +267,51 @@ pub(crate) fn missing() -> Workflow {
 pub(crate) fn looked_after() -> Workflow {
     use Pick::*;
     let la = on(
-        on(step("looked_after", "Looked after"), "start", open(&["cla_review", "health_assessment"])),
+        on(
+            step("looked_after", "Looked after"),
+            "start",
+            open(&["cla_review", "health_assessment"]),
+        ),
         "complete",
         Effect::CloseEverything,
     );
-    let placement = on(step("placement", "Placement"), "start", open(&["cla_visit"]));
-    let placement = on(placement, "complete", Effect::Close(vec!["cla_visit".into()]));
+    let placement = on(
+        step("placement", "Placement"),
+        "start",
+        open(&["cla_visit"]),
+    );
+    let placement = on(
+        placement,
+        "complete",
+        Effect::Close(vec!["cla_visit".into()]),
+    );
     let mut review = step("cla_review", "Looked-after child review");
     review.schedule = Schedule::Repeats(Recurrence {
-        first: due(20, Unit::WorkingDays, after("looked_after", STARTED, LedHere), "reg 33(1)"),
+        first: due(
+            20,
+            Unit::WorkingDays,
+            after("looked_after", STARTED, LedHere),
+            "reg 33(1)",
+        ),
         second: Some(due(3, Unit::Months, Anchor::Previous, "reg 33(2)(a)")),
-        then: vec![Cadence { guard: None, rule: due(6, Unit::Months, Anchor::Previous, "reg 33(2)(b)") }],
-        until: vec![Happening { step: "looked_after".into(), milestone: COMPLETED, outcome: None }],
+        then: vec![Cadence {
+            guard: None,
+            rule: due(6, Unit::Months, Anchor::Previous, "reg 33(2)(b)"),
+        }],
+        until: vec![Happening {
+            step: "looked_after".into(),
+            milestone: COMPLETED,
+            outcome: None,
+        }],
     });
     let mut health = step("health_assessment", "Health assessment");
     health.schedule = Schedule::Repeats(Recurrence {
-        first: due(20, Unit::WorkingDays, after("looked_after", STARTED, LedHere), "reg 7"),
+        first: due(
+            20,
+            Unit::WorkingDays,
+            after("looked_after", STARTED, LedHere),
+            "reg 7",
+        ),
         second: None,
         then: vec![
             Cadence {
@@ -198,13 +322,25 @@ pub(crate) fn looked_after() -> Workflow {
                 }),
                 rule: due(6, Unit::Months, Anchor::Previous, "under five"),
             },
-            Cadence { guard: None, rule: due(12, Unit::Months, Anchor::Previous, "five and over") },
+            Cadence {
+                guard: None,
+                rule: due(12, Unit::Months, Anchor::Previous, "five and over"),
+            },
         ],
-        until: vec![Happening { step: "looked_after".into(), milestone: COMPLETED, outcome: None }],
+        until: vec![Happening {
+            step: "looked_after".into(),
+            milestone: COMPLETED,
+            outcome: None,
+        }],
     });
     let mut visit = step("cla_visit", "Social worker visit");
     visit.schedule = Schedule::Repeats(Recurrence {
-        first: due(1, Unit::Weeks, after("placement", STARTED, LedHere), "reg 28(2)(a)"),
+        first: due(
+            1,
+            Unit::Weeks,
+            after("placement", STARTED, LedHere),
+            "reg 28(2)(a)",
+        ),
         second: None,
         then: vec![
             Cadence {
@@ -220,16 +356,36 @@ pub(crate) fn looked_after() -> Workflow {
                     op: CompareOp::Is,
                     value: Value::Bool(true),
                 }),
-                rule: due(3, Unit::Months, Anchor::Previous, "reg 28(2)(b)(ii) long term"),
+                rule: due(
+                    3,
+                    Unit::Months,
+                    Anchor::Previous,
+                    "reg 28(2)(b)(ii) long term",
+                ),
             },
-            Cadence { guard: None, rule: due(6, Unit::Weeks, Anchor::Previous, "reg 28(2)(b)(ii)") },
+            Cadence {
+                guard: None,
+                rule: due(6, Unit::Weeks, Anchor::Previous, "reg 28(2)(b)(ii)"),
+            },
         ],
         until: vec![
-            Happening { step: "placement".into(), milestone: COMPLETED, outcome: None },
-            Happening { step: "looked_after".into(), milestone: COMPLETED, outcome: None },
+            Happening {
+                step: "placement".into(),
+                milestone: COMPLETED,
+                outcome: None,
+            },
+            Happening {
+                step: "looked_after".into(),
+                milestone: COMPLETED,
+                outcome: None,
+            },
         ],
     });
-    let mut w = workflow("looked_after", &[0, 1], vec![la, placement, review, health, visit]);
+    let mut w = workflow(
+        "looked_after",
+        &[0, 1],
+        vec![la, placement, review, health, visit],
+    );
     w.version = "2010.1".into();
     w
 }
@@ -270,7 +426,8 @@ pub(crate) fn events(case: &str, text: &str) -> Vec<Event> {
             for word in words {
                 match word.split_once('=') {
                     Some((k, v)) => {
-                        let value = serde_json::from_str(v).unwrap_or(serde_json::Value::String(v.into()));
+                        let value =
+                            serde_json::from_str(v).unwrap_or(serde_json::Value::String(v.into()));
                         facts.insert(k.into(), value);
                     }
                     None => rest.push(word),
