@@ -76,6 +76,9 @@ struct Occ {
     root: u32,
     rule: Option<RuleIx>,
     required: Option<u32>,
+    /// The deadline as it stood when it passed, kept when a later start
+    /// event moves the anchor: a breach is never erased.
+    frozen: Option<Box<Resolved>>,
     warned: bool,
     breached: bool,
 }
@@ -130,6 +133,7 @@ enum How {
 }
 
 /// A deadline worked out, before judging its status.
+#[derive(Debug, Clone)]
 struct Resolved {
     reckoning: Reckoning,
     calendar: usize,
@@ -154,6 +158,8 @@ pub(crate) struct Replay<'a> {
     episodes: Vec<Ep>,
     current: Vec<Option<u32>>,
     open_count: Vec<u32>,
+    /// For each step, the occurrences whose deadline counts from its start.
+    start_dependents: Vec<Vec<u32>>,
     happened: Vec<(StepIx, Milestone, Option<u16>)>,
     queue: VecDeque<Pending>,
     notes: Vec<String>,
@@ -190,6 +196,7 @@ pub(crate) fn replay(
         episodes: Vec::new(),
         current: vec![None; workflows],
         open_count: vec![0; workflows],
+        start_dependents: vec![Vec::new(); steps],
         happened: Vec::new(),
         queue: VecDeque::new(),
         notes: Vec::new(),
@@ -250,7 +257,10 @@ impl<'a> Replay<'a> {
                     .copied()
                     .find(|&o| self.occs[o as usize].start.is_none());
                 match waiting {
-                    Some(o) => self.occs[o as usize].start = Some((at, i)),
+                    Some(o) => {
+                        self.freeze_passed(step, &at);
+                        self.occs[o as usize].start = Some((at, i));
+                    }
                     None => {
                         let o = self.open_occ(step, CauseIx::Event(i), Opening::Fresh);
                         self.occs[o as usize].start = Some((at, i));
@@ -371,9 +381,19 @@ impl<'a> Replay<'a> {
             root,
             rule,
             required,
+            frozen: None,
             warned: false,
             breached: false,
         });
+        if let Some(rule) = rule
+            && let AnchorPlan::Event {
+                step: anchor,
+                milestone: Milestone::Started,
+                ..
+            } = plan.due_rules[rule as usize].anchor
+        {
+            self.start_dependents[anchor as usize].push(o);
+        }
         self.by_step[s].push(o);
         self.open[s].push(o);
         self.open_count[workflow] += 1;
@@ -382,6 +402,25 @@ impl<'a> Replay<'a> {
             self.queue.push_back(Pending::Start(o));
         }
         o
+    }
+
+    /// Before a start event moves the start of an occurrence of `step`,
+    /// keeps the deadlines counted from such a start that have already
+    /// passed: a breach is never erased.
+    fn freeze_passed(&mut self, step: StepIx, at: &At) {
+        let now = at.start_instant();
+        let dependents = std::mem::take(&mut self.start_dependents[step as usize]);
+        for &o in &dependents {
+            if self.occs[o as usize].frozen.is_some() {
+                continue;
+            }
+            if let Ok(resolved) = self.resolve(o)
+                && resolved.reckoning.due.passed(now)
+            {
+                self.occs[o as usize].frozen = Some(Box::new(resolved));
+            }
+        }
+        self.start_dependents[step as usize] = dependents;
     }
 
     /// Takes a finished occurrence off the open lists.
@@ -698,6 +737,9 @@ impl<'a> Replay<'a> {
         let step = &plan.steps[occ.step as usize];
         let workflow = &plan.workflows[step.workflow];
         let calendar = workflow.calendar;
+        if let Some(frozen) = &occ.frozen {
+            return Ok((**frozen).clone());
+        }
         if let Some(q) = occ.required {
             let requirement = &self.requirements[q as usize];
             let plugin = self.engine.plugins[requirement.plugin].plugin.name();

@@ -62,6 +62,7 @@ fn icpc_counts_fifteen_working_days_over_easter_and_explains_itself() {
             "icpc 1 due 2019-05-08 met +0wd",
             "core_group 1 due 2019-05-21 overdue +13wd",
             "rcpc 1 due 2019-08-07 open",
+            "cp_visit 1 due 2019-05-21 overdue +13wd",
         ]
     );
 }
@@ -465,4 +466,34 @@ fn events_after_the_as_of_moment_do_not_count() {
     assert!(all.deadlines.iter().all(|d| d.step != "icpc"));
     let one = engine().replay("C1", events("C1", CHILD_PROTECTION), as_of("2019-04-15"));
     assert!(one.deadlines.iter().any(|d| d.step == "icpc"));
+}
+
+#[test]
+fn a_start_event_moves_a_deadline_not_yet_due_but_never_erases_a_breach() {
+    let moved = state(
+        &format!("{CHILD_PROTECTION}\n e-6 2019-05-09 cp_plan start"),
+        "2019-05-31",
+    );
+    let visit = deadline(&moved, "cp_visit", 1);
+    assert_eq!(
+        (visit.due.to_string().as_str(), visit.status),
+        ("2019-05-23", Status::Overdue)
+    );
+    assert!(visit.local);
+    assert!(
+        visit
+            .explanation
+            .ends_with("; local standard: Example Council standard 2"),
+        "{}",
+        visit.explanation
+    );
+    let kept = state(
+        &format!("{CHILD_PROTECTION}\n e-6 2019-05-28 cp_plan start"),
+        "2019-05-31",
+    );
+    let visit = deadline(&kept, "cp_visit", 1);
+    assert_eq!(
+        (visit.due.to_string().as_str(), visit.status),
+        ("2019-05-21", Status::Overdue)
+    );
 }

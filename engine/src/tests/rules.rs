@@ -175,12 +175,16 @@ pub(crate) fn safeguarding() -> Workflow {
         "no_plan",
         Effect::End,
     );
-    let cp_plan = step("cp_plan", "Child protection plan");
+    let cp_plan = on(
+        step("cp_plan", "Child protection plan"),
+        "start",
+        open(&["cp_visit"]),
+    );
     let cp_plan = on(
         on(
             cp_plan,
             "complete",
-            Effect::Close(vec!["core_group".into(), "rcpc".into()]),
+            Effect::Close(vec!["core_group".into(), "rcpc".into(), "cp_visit".into()]),
         ),
         "complete",
         Effect::End,
@@ -224,6 +228,33 @@ pub(crate) fn safeguarding() -> Workflow {
         ],
     });
     let rcpc = on(rcpc, "end_plan", Effect::End);
+    let mut cp_visit = step("cp_visit", "Child protection visit");
+    let mut local = due(
+        10,
+        Unit::WorkingDays,
+        after("cp_plan", STARTED, LedHere),
+        "Example Council standard 2",
+    );
+    local.source = Some(Source {
+        text: "Example Council standard 2".into(),
+        local: true,
+    });
+    let mut then = local.clone();
+    then.anchor = Anchor::Previous;
+    cp_visit.local = true;
+    cp_visit.schedule = Schedule::Repeats(Recurrence {
+        first: local,
+        second: None,
+        then: vec![Cadence {
+            guard: None,
+            rule: then,
+        }],
+        until: vec![Happening {
+            step: "cp_plan".into(),
+            milestone: COMPLETED,
+            outcome: None,
+        }],
+    });
     let closure = outcomes(
         step("case_closure", "Case closure"),
         &["nfa", "early_help", "other"],
@@ -231,9 +262,9 @@ pub(crate) fn safeguarding() -> Workflow {
     let closure = on(closure, "complete", Effect::CloseEverything);
     workflow(
         "safeguarding",
-        &[0, 8],
+        &[0, 9],
         vec![
-            referral, assessment, sd, s47, icpc, cp_plan, core_group, rcpc, closure,
+            referral, assessment, sd, s47, icpc, cp_plan, core_group, rcpc, cp_visit, closure,
         ],
     )
 }
