@@ -87,6 +87,7 @@ mod plan;
 pub mod plugin;
 mod reckon;
 mod replay;
+pub mod scenario;
 mod state;
 
 #[cfg(test)]

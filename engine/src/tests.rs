@@ -5,6 +5,7 @@ mod plugins;
 mod properties;
 mod replay;
 pub(crate) mod rules;
+mod scenario;
 
 use crate::{Due, Reckoner, Reckoning};
 use duly_calendar::{Period, Unit};
