@@ -3,7 +3,7 @@
 
 use crate::plan::{Plan, StepIx};
 use duly_events::{Action, At, Event, EventError, Fact};
-use std::collections::HashMap;
+use std::sync::Arc;
 
 /// One event of a case, checked against the rules and ready to replay.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,9 +11,11 @@ pub struct CaseEvent {
     /// Its line in the input, counting from 1.
     pub line: u32,
     /// The event id from the case system.
-    pub id: Box<str>,
+    pub id: Arc<str>,
     /// When it happened.
     pub at: At,
+    /// [`At::order_key`], worked out once.
+    pub(crate) key: (jiff::civil::Date, jiff::Timestamp),
     pub(crate) step: Option<StepIx>,
     /// What happened to the step.
     pub action: Action,
@@ -75,12 +77,12 @@ pub(crate) fn check(
                     ),
                 ));
             }
-            (Some(name), _) => match outcomes.iter().position(|o| o == name) {
+            (Some(name), _) => match outcomes.iter().position(|o| **o == **name) {
                 Some(o) => outcome = Some(o as u16),
                 None => {
                     let mut message =
                         format!("step `{}` has no outcome `{}`", plan_step.id, shorten(name));
-                    match nearest(name, outcomes.iter().map(String::as_str)) {
+                    match nearest(name, outcomes.iter().map(|o| &**o)) {
                         Some(near) => message.push_str(&format!(": did you mean `{near}`?")),
                         None => message.push_str(&format!(": use {}", list(outcomes))),
                     }
@@ -115,7 +117,8 @@ pub(crate) fn check(
         event.case,
         CaseEvent {
             line: u32::try_from(line).unwrap_or(u32::MAX),
-            id: event.id.into_boxed_str(),
+            id: Arc::from(event.id),
+            key: event.at.order_key(),
             at: event.at,
             step,
             action: event.action,
@@ -130,45 +133,56 @@ pub(crate) fn check(
 /// with different content it is an error naming both lines (the first
 /// stands). Linear in the events, plus the sort.
 pub(crate) fn order(events: &mut Vec<CaseEvent>, errors: &mut Vec<EventError>) {
-    events.sort_by_key(|e| e.line);
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(events.len());
-    let mut keep = vec![true; events.len()];
-    for (i, event) in events.iter().enumerate() {
-        match seen.get(&*event.id) {
-            None => {
-                seen.insert(&event.id, i);
-            }
-            Some(&first) => {
-                keep[i] = false;
-                let first = &events[first];
-                if !first.same_content(event) {
-                    errors.push(EventError {
-                        line: event.line as usize,
-                        id: Some(event.id.to_string()),
-                        field: Some("id".into()),
-                        message: format!(
-                            "event `{}` on line {} repeats the id of line {} with different content: the event on line {} stands; give each event its own id",
-                            shorten(&event.id),
-                            event.line,
-                            first.line,
-                            first.line
-                        ),
-                    });
-                }
-            }
+    // Repeats: sort by id then line, so that each id's first line comes first.
+    let mut by_id: Vec<u32> = (0..events.len() as u32).collect();
+    by_id.sort_unstable_by(|&a, &b| {
+        let (a, b) = (&events[a as usize], &events[b as usize]);
+        a.id.cmp(&b.id).then(a.line.cmp(&b.line))
+    });
+    let mut drop = Vec::new();
+    for pair in by_id.windows(2) {
+        let (first, next) = (&events[pair[0] as usize], &events[pair[1] as usize]);
+        if first.id != next.id {
+            continue;
+        }
+        drop.push(pair[1]);
+        // Compare with the first of the id: walk back to it.
+        let first = by_id
+            .iter()
+            .map(|&i| &events[i as usize])
+            .find(|e| e.id == next.id)
+            .unwrap_or(first);
+        if !first.same_content(next) {
+            errors.push(EventError {
+                line: next.line as usize,
+                id: Some(next.id.to_string()),
+                field: Some("id".into()),
+                message: format!(
+                    "event `{}` on line {} repeats the id of line {} with different content: the event on line {} stands; give each event its own id",
+                    shorten(&next.id),
+                    next.line,
+                    first.line,
+                    first.line
+                ),
+            });
         }
     }
-    drop(seen);
-    let mut index = 0;
-    events.retain(|_| {
-        index += 1;
-        keep[index - 1]
-    });
-    events.sort_by(|a, b| {
-        a.at.order_key()
-            .cmp(&b.at.order_key())
-            .then(a.line.cmp(&b.line))
-    });
+    if !drop.is_empty() {
+        drop.sort_unstable();
+        let mut index = 0u32;
+        let mut skip = drop.iter().peekable();
+        events.retain(|_| {
+            let here = index;
+            index += 1;
+            if skip.peek() == Some(&&here) {
+                skip.next();
+                false
+            } else {
+                true
+            }
+        });
+    }
+    events.sort_by(|a, b| a.key.cmp(&b.key).then(a.line.cmp(&b.line)));
 }
 
 /// The closest of `candidates` to `name`, if close enough to suggest.
@@ -183,7 +197,7 @@ pub(crate) fn nearest<'a>(
         .map(|(_, c)| c)
 }
 
-fn list(items: &[String]) -> String {
+fn list(items: &[Arc<str>]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
     match quoted.split_last() {
         None => String::new(),

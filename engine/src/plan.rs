@@ -41,8 +41,8 @@ pub(crate) struct Plan {
 
 #[derive(Debug)]
 pub(crate) struct WorkflowPlan {
-    pub id: String,
-    pub version: String,
+    pub id: Arc<str>,
+    pub version: Arc<str>,
     /// Index into `RuleSet::calendars`.
     pub calendar: usize,
     pub steps: Vec<StepIx>,
@@ -50,11 +50,11 @@ pub(crate) struct WorkflowPlan {
 
 #[derive(Debug)]
 pub(crate) struct StepPlan {
-    pub id: String,
+    pub id: Arc<str>,
     /// The title in running text: "strategy discussion".
     pub phrase: String,
     pub workflow: usize,
-    pub outcomes: Vec<String>,
+    pub outcomes: Vec<Arc<str>>,
     pub several: bool,
     pub local: bool,
     pub schedule: SchedulePlan,
@@ -85,10 +85,10 @@ pub(crate) struct RulePlan {
     pub period: Period,
     pub anchor: AnchorPlan,
     pub warn: Option<Period>,
-    pub source: Option<String>,
+    pub source: Option<Arc<str>>,
     pub local: bool,
     /// `file:line` of the rule.
-    pub origin: String,
+    pub origin: Arc<str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,8 +172,8 @@ impl Plan {
                 .filter_map(|s| plan.by_id.get(&s.id).copied())
                 .collect();
             plan.workflows.push(WorkflowPlan {
-                id: workflow.id.clone(),
-                version: workflow.version.clone(),
+                id: workflow.id.as_str().into(),
+                version: workflow.version.as_str().into(),
                 calendar,
                 steps,
             });
@@ -275,10 +275,14 @@ impl Plan {
                     plan.until_watchers[happening.step as usize].push((ix, u));
                 }
                 plan.steps.push(StepPlan {
-                    id: step.id.clone(),
+                    id: step.id.as_str().into(),
                     phrase: phrase(&step.title),
                     workflow: w,
-                    outcomes: step.outcomes.clone(),
+                    outcomes: step
+                        .outcomes
+                        .iter()
+                        .map(|o| Arc::from(o.as_str()))
+                        .collect(),
                     several: step.several_may_be_open,
                     local: step.local,
                     schedule,
@@ -324,9 +328,9 @@ impl Plan {
             period: rule.period,
             anchor,
             warn: rule.warn,
-            source: rule.source.as_ref().map(|s| s.text.clone()),
+            source: rule.source.as_ref().map(|s| Arc::from(s.text.as_str())),
             local: rule.source.as_ref().is_some_and(|s| s.local),
-            origin: format!("{}:{}", rule.origin.file, rule.origin.line),
+            origin: format!("{}:{}", rule.origin.file, rule.origin.line).into(),
         });
         Ok(ix)
     }

@@ -19,6 +19,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::Offset;
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 /// Reactions set off by one event, at most: a guard against a rule set that
 /// loops (the checker refuses loops; the engine never hangs all the same).
@@ -139,10 +140,10 @@ struct Resolved {
     calendar: usize,
     warn_from: Option<Due>,
     explanation: String,
-    source: Option<String>,
+    source: Option<Arc<str>>,
     local: bool,
-    rule: String,
-    anchor_event: Option<String>,
+    rule: Arc<str>,
+    anchor_event: Option<Arc<str>>,
 }
 
 /// The replay of one case.
@@ -213,10 +214,10 @@ pub(crate) fn replay(
         event_ix: 0,
     };
     for (i, event) in events.iter().enumerate() {
-        if !as_of.includes(&event.at) {
+        if event.key.1 > as_of.instant {
             break;
         }
-        replay.advance(event.at.start_instant());
+        replay.advance(event.key.1);
         replay.apply(i as u32);
         replay.hook_event(i as u32);
     }
@@ -239,9 +240,13 @@ impl<'a> Replay<'a> {
                     }
                 }
                 match value {
-                    Some(value) => {
-                        self.facts.insert(name.to_string(), value.clone());
-                    }
+                    Some(value) => match self.facts.get_mut(&**name) {
+                        Some(known) if known == value => {}
+                        Some(known) => *known = value.clone(),
+                        None => {
+                            self.facts.insert(name.to_string(), value.clone());
+                        }
+                    },
                     None => {
                         self.facts.remove(&**name);
                     }
@@ -771,9 +776,9 @@ impl<'a> Replay<'a> {
                 calendar,
                 warn_from: None,
                 explanation,
-                source: Some(format!("plugin `{plugin}`")),
+                source: Some(format!("plugin `{plugin}`").into()),
                 local: true,
-                rule: format!("plugin `{plugin}`"),
+                rule: format!("plugin `{plugin}`").into(),
                 anchor_event: None,
             });
         }
@@ -833,10 +838,7 @@ impl<'a> Replay<'a> {
                 .map(|(_, _, e)| e)
                 .unwrap_or(anchor_occ.opened_during),
         };
-        let anchor_event = self
-            .events
-            .get(anchor_event as usize)
-            .map(|e| e.id.to_string());
+        let anchor_event = self.events.get(anchor_event as usize).map(|e| e.id.clone());
         let which = match hit.how {
             How::Previous => "previous ",
             How::First => "first ",
@@ -860,7 +862,7 @@ impl<'a> Replay<'a> {
             if rule.local {
                 format!("local standard: {s}")
             } else {
-                s.clone()
+                s.to_string()
             }
         });
         let explanation = explain(
@@ -948,7 +950,7 @@ impl<'a> Replay<'a> {
         self.occs
             .iter()
             .filter(|o| o.is_open())
-            .map(|o| plan.steps[o.step as usize].id.as_str())
+            .map(|o| &*plan.steps[o.step as usize].id)
             .collect()
     }
 
@@ -1002,8 +1004,8 @@ impl<'a> Replay<'a> {
         let event_id = |e: u32| {
             self.events
                 .get(e as usize)
-                .map(|e| e.id.to_string())
-                .unwrap_or_default()
+                .map(|e| e.id.clone())
+                .unwrap_or_else(|| Arc::from(""))
         };
         let occurrences = self
             .occs
@@ -1220,11 +1222,11 @@ impl<'a> Replay<'a> {
         let view = EventView {
             id: &event.id,
             at: &event.at,
-            step: step.map(|s| s.id.as_str()),
+            step: step.map(|s| &*s.id),
             action: event.action,
             outcome: step
                 .zip(event.outcome)
-                .map(|(s, o)| s.outcomes[o as usize].as_str()),
+                .map(|(s, o)| &*s.outcomes[o as usize]),
         };
         let moment = event.at.start_instant().max(self.clock);
         self.happened.clear();

@@ -278,7 +278,7 @@ impl Scenario {
             for state in &outcome.states {
                 for deadline in &state.deadlines {
                     let listed = self.expect.iter().any(|e| {
-                        e.step == deadline.step
+                        *e.step == *deadline.step
                             && e.occurrence == deadline.occurrence
                             && e.case.as_deref().is_none_or(|c| c == state.case)
                     });
@@ -369,7 +369,7 @@ impl Expectation for ExpectDeadline {
         let Some(deadline) = state
             .deadlines
             .iter()
-            .find(|d| d.step == self.step && d.occurrence == self.occurrence)
+            .find(|d| *d.step == *self.step && d.occurrence == self.occurrence)
         else {
             let have: Vec<String> = state
                 .deadlines
@@ -478,7 +478,7 @@ impl Expectation for Absent {
         if let Some(deadline) = state
             .deadlines
             .iter()
-            .find(|d| d.step == self.step && d.occurrence == self.occurrence)
+            .find(|d| *d.step == *self.step && d.occurrence == self.occurrence)
         {
             outcome.failures.push(format!(
                 "`{}` occurrence {} of case `{}`: expected no deadline, got one ({})",
@@ -566,7 +566,7 @@ impl Expectation for ExpectEpisode {
         let Some(episode) = state
             .episodes
             .iter()
-            .find(|e| e.workflow == self.workflow && e.number == self.number)
+            .find(|e| *e.workflow == *self.workflow && e.number == self.number)
         else {
             outcome
                 .failures
@@ -592,7 +592,7 @@ impl Expectation for ExpectEpisode {
             problems.push(format!("expected it to end {expected}, got {ended}"));
         }
         if let Some(version) = &self.version
-            && *version != episode.version
+            && **version != *episode.version
         {
             problems.push(format!(
                 "expected rules version {version}, got {}",

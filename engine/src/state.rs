@@ -10,6 +10,7 @@ use jiff::civil::Date;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The moment a state is judged at. Only events up to it count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -88,9 +89,9 @@ pub enum Lateness {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deadline {
     /// The step id.
-    pub step: String,
+    pub step: Arc<str>,
     /// The workflow id.
-    pub workflow: String,
+    pub workflow: Arc<str>,
     /// Which occurrence of the step in this child's case, from 1.
     pub occurrence: u32,
     /// When it is due.
@@ -111,13 +112,13 @@ pub struct Deadline {
     /// How it was worked out, in plain English.
     pub explanation: String,
     /// The legal source (or local standard) of the timescale.
-    pub source: Option<String>,
+    pub source: Option<Arc<str>>,
     /// A council's own standard (or a plugin's requirement), not the law.
     pub local: bool,
     /// Where the rule was written (`file:line`), or the plugin that required it.
-    pub rule: String,
+    pub rule: Arc<str>,
     /// The event the deadline counts from, if any.
-    pub anchor_event: Option<String>,
+    pub anchor_event: Option<Arc<str>>,
 }
 
 impl Serialize for Deadline {
@@ -158,7 +159,7 @@ impl Serialize for Deadline {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OpenStep {
     /// The step id.
-    pub step: String,
+    pub step: Arc<str>,
     /// Which occurrence.
     pub occurrence: u32,
     /// When it opened.
@@ -170,11 +171,11 @@ pub struct OpenStep {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Episode {
     /// The workflow id.
-    pub workflow: String,
+    pub workflow: Arc<str>,
     /// Which episode of that workflow for this child, from 1.
     pub number: u32,
     /// The rules version it started under.
-    pub version: String,
+    pub version: Arc<str>,
     /// When it began.
     pub started: At,
     /// When it ended, if it has.
@@ -188,12 +189,12 @@ pub enum Cause {
     /// An event for the step itself (`start`, or a `complete` with nothing open).
     Event {
         /// The event id.
-        event: String,
+        event: Arc<str>,
     },
     /// A reaction (`on … open`) of another occurrence.
     Reaction {
         /// The step whose reaction it was.
-        step: String,
+        step: Arc<str>,
         /// Its occurrence.
         occurrence: u32,
         /// Its start or its completion.
@@ -234,7 +235,7 @@ impl From<Milestone> for MilestoneName {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Occurrence {
     /// The step id.
-    pub step: String,
+    pub step: Arc<str>,
     /// Which occurrence of the step, from 1.
     pub number: u32,
     /// When it opened.
@@ -242,11 +243,11 @@ pub struct Occurrence {
     /// When it started: the start event, else when it opened.
     pub started: At,
     /// The start event, if one came.
-    pub start_event: Option<String>,
+    pub start_event: Option<Arc<str>>,
     /// What opened it.
     pub cause: Cause,
     /// When it was completed, with which outcome, by which event.
-    pub completed: Option<(At, Option<String>, String)>,
+    pub completed: Option<(At, Option<Arc<str>>, Arc<str>)>,
     /// When it was closed without completing, and by what.
     pub closed: Option<(At, String)>,
     /// Index into [`CaseState::episodes`].

@@ -165,7 +165,7 @@ fn breaches_and_warnings_call_their_hooks_at_the_replay_moment() {
     let required = state
         .deadlines
         .iter()
-        .find(|d| d.step == "strategy_discussion")
+        .find(|d| &*d.step == "strategy_discussion")
         .unwrap();
     assert!(required.local);
     assert_eq!(required.due.to_string(), "2019-07-03");

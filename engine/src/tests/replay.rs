@@ -7,7 +7,7 @@ fn deadline<'a>(state: &'a CaseState, step: &str, occurrence: u32) -> &'a Deadli
     state
         .deadlines
         .iter()
-        .find(|d| d.step == step && d.occurrence == occurrence)
+        .find(|d| &*d.step == step && d.occurrence == occurrence)
         .unwrap_or_else(|| {
             panic!(
                 "no deadline for {step} {occurrence}: {:#?}",
@@ -70,7 +70,11 @@ fn icpc_counts_fifteen_working_days_over_easter_and_explains_itself() {
 #[test]
 fn the_causal_chain_is_recorded() {
     let state = state(CHILD_PROTECTION, "2019-06-10");
-    let icpc = state.occurrences.iter().find(|o| o.step == "icpc").unwrap();
+    let icpc = state
+        .occurrences
+        .iter()
+        .find(|o| &*o.step == "icpc")
+        .unwrap();
     assert_eq!(
         icpc.cause,
         Cause::Reaction {
@@ -101,7 +105,7 @@ fn a_later_strategy_discussion_does_not_restart_the_icpc_clock() {
     let icpc: Vec<_> = state
         .deadlines
         .iter()
-        .filter(|d| d.step == "icpc")
+        .filter(|d| &*d.step == "icpc")
         .collect();
     assert_eq!(icpc.len(), 1, "{icpc:#?}");
     assert_eq!(icpc[0].due.to_string(), "2019-05-08");
@@ -111,7 +115,7 @@ fn a_later_strategy_discussion_does_not_restart_the_icpc_clock() {
         state
             .occurrences
             .iter()
-            .filter(|o| o.step == "strategy_discussion")
+            .filter(|o| &*o.step == "strategy_discussion")
             .count(),
         2
     );
@@ -119,7 +123,7 @@ fn a_later_strategy_discussion_does_not_restart_the_icpc_clock() {
         state
             .occurrences
             .iter()
-            .filter(|o| o.step == "s47_enquiry")
+            .filter(|o| &*o.step == "s47_enquiry")
             .count(),
         2
     );
@@ -152,7 +156,7 @@ fn as_of_uses_only_events_up_to_the_end_of_that_day() {
     let later = super::rules::state(CHILD_PROTECTION, "2019-05-01");
     let icpc = deadline(&later, "icpc", 1);
     assert!(icpc.approaching && icpc.status == Status::Open);
-    assert!(later.deadlines.iter().all(|d| d.step != "core_group"));
+    assert!(later.deadlines.iter().all(|d| &*d.step != "core_group"));
 }
 
 #[test]
@@ -179,7 +183,7 @@ fn repeated_events_are_ignored_and_conflicting_ones_reported() {
         state
             .occurrences
             .iter()
-            .filter(|o| o.step == "referral")
+            .filter(|o| &*o.step == "referral")
             .count(),
         1
     );
@@ -258,7 +262,7 @@ fn closing_a_case_keeps_a_breach_and_cancels_what_was_not_yet_due() {
         .iter()
         .map(|e| {
             (
-                e.workflow.as_str(),
+                &*e.workflow,
                 e.number,
                 e.started.to_string(),
                 e.ended.map(|x| x.to_string()),
@@ -328,7 +332,7 @@ fn months_clamp_to_the_end_of_the_month() {
     let rcpc: Vec<String> = state
         .deadlines
         .iter()
-        .filter(|d| d.step == "rcpc")
+        .filter(|d| &*d.step == "rcpc")
         .map(summary)
         .collect();
     assert_eq!(
@@ -340,7 +344,7 @@ fn months_clamp_to_the_end_of_the_month() {
         ]
     );
     assert!(
-        !state.open_steps.iter().any(|s| s.step == "rcpc"),
+        !state.open_steps.iter().any(|s| &*s.step == "rcpc"),
         "end_plan ends the series"
     );
 }
@@ -383,7 +387,7 @@ fn health_assessments_follow_the_childs_age_when_each_completes() {
     let dues: Vec<String> = state
         .deadlines
         .iter()
-        .filter(|d| d.step == "health_assessment")
+        .filter(|d| &*d.step == "health_assessment")
         .map(|d| d.due.to_string())
         .collect();
     assert_eq!(
@@ -446,7 +450,7 @@ fn cancel_closes_the_oldest_open_occurrence_and_stops_a_series() {
         state.deadlines.iter().map(summary).collect::<Vec<_>>(),
         ["cla_visit 1 due 2019-01-14 cancelled"]
     );
-    assert!(!state.open_steps.iter().any(|s| s.step == "cla_visit"));
+    assert!(!state.open_steps.iter().any(|s| &*s.step == "cla_visit"));
 }
 
 #[test]
@@ -463,9 +467,9 @@ fn facts_merge_and_null_removes_one() {
 #[test]
 fn events_after_the_as_of_moment_do_not_count() {
     let all = state(CHILD_PROTECTION, "2019-04-14");
-    assert!(all.deadlines.iter().all(|d| d.step != "icpc"));
+    assert!(all.deadlines.iter().all(|d| &*d.step != "icpc"));
     let one = engine().replay("C1", events("C1", CHILD_PROTECTION), as_of("2019-04-15"));
-    assert!(one.deadlines.iter().any(|d| d.step == "icpc"));
+    assert!(one.deadlines.iter().any(|d| &*d.step == "icpc"));
 }
 
 #[test]
