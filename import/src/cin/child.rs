@@ -105,7 +105,7 @@ fn child_record(report: &mut Report<'_>, node: &Node, drafts: &[Draft]) -> Optio
             .fact("disabilities", disabilities.join(","))
             .fact_value("disabled", Some(Fact::Bool(disabled)));
     }
-    Some(record)
+    (!record.facts.is_empty()).then_some(record)
 }
 
 /// The events of one episode, in cause-and-effect order for events on the
