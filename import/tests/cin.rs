@@ -11,7 +11,10 @@ use std::io::BufReader;
 
 fn import_file(name: &str) -> (Vec<Event>, Vec<ImportError>) {
     let path = data(&format!("cin-census/{name}"));
-    split(read_cin(name, BufReader::new(File::open(path).expect("sample file"))))
+    split(read_cin(
+        name,
+        BufReader::new(File::open(path).expect("sample file")),
+    ))
 }
 
 fn import_text(xml: &str) -> (Vec<Event>, Vec<ImportError>) {
