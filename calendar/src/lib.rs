@@ -4,8 +4,10 @@
 //! [`jiff::civil::Date`] (a day in Europe/London) and instants are
 //! [`jiff::Timestamp`].
 
+mod holidays;
 mod london;
 mod period;
 
+pub use holidays::{BankHoliday, bank_holidays, easter_sunday};
 pub use london::{LONDON, local_date, start_of_day};
 pub use period::{Division, Period, Unit};
