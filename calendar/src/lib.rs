@@ -4,10 +4,12 @@
 //! [`jiff::civil::Date`] (a day in Europe/London) and instants are
 //! [`jiff::Timestamp`].
 
+mod calendar;
 mod holidays;
 mod london;
 mod period;
 
+pub use calendar::{Calendar, NonWorkingDay, OutOfRange};
 pub use holidays::{BankHoliday, bank_holidays, easter_sunday};
 pub use london::{LONDON, local_date, start_of_day};
 pub use period::{Division, Period, Unit};
