@@ -8,8 +8,10 @@ mod calendar;
 mod holidays;
 mod london;
 mod period;
+mod timescale;
 
 pub use calendar::{Calendar, NonWorkingDay, OutOfRange};
 pub use holidays::{BankHoliday, bank_holidays, easter_sunday};
 pub use london::{LONDON, local_date, start_of_day};
 pub use period::{Division, Period, Unit};
+pub use timescale::{ClockChange, Deadline, Due, Lateness, Moment, SkippedDay, Working};
