@@ -5,12 +5,14 @@
 //! [`jiff::Timestamp`].
 
 mod calendar;
+mod closures;
 mod holidays;
 mod london;
 mod period;
 mod timescale;
 
 pub use calendar::{Calendar, NonWorkingDay, OutOfRange};
+pub use closures::{ClosureError, parse_closures};
 pub use holidays::{BankHoliday, bank_holidays, easter_sunday};
 pub use london::{LONDON, local_date, start_of_day};
 pub use period::{Division, Period, Unit};
