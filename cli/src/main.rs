@@ -1,6 +1,7 @@
 //! `duly`: check statutory workflows, run cases against them, report breaches.
 
 mod import;
+mod holidays;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -18,10 +19,13 @@ struct Cli {
 enum Command {
     /// Turn a DfE return (CIN census XML, SSDA903 CSV) into events.
     Import(import::Args),
+    /// List the bank holidays of a built-in calendar for a year.
+    Holidays(holidays::Args),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Import(args) => import::run(args),
+        Command::Holidays(args) => holidays::run(args),
     }
 }
