@@ -85,7 +85,7 @@ fn working_days(c: &mut Criterion) {
         let mut i = 0;
         b.iter(|| {
             i = (i + 1) % dates.len();
-            calendar.deadline(
+            calendar.reckon(
                 black_box(dates[i]),
                 black_box(Period::new(45, Unit::WorkingDays)),
             )

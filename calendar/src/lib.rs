@@ -17,7 +17,7 @@
 //! use jiff::civil::date;
 //!
 //! let calendar = Calendar::builtin(Division::EnglandAndWales);
-//! let deadline = calendar.deadline(date(2019, 4, 12), Period::new(15, Unit::WorkingDays))?;
+//! let deadline = calendar.reckon(date(2019, 4, 12), Period::new(15, Unit::WorkingDays))?;
 //! assert_eq!(deadline.due, Moment::Day(date(2019, 5, 8)));
 //! assert_eq!(
 //!     deadline.to_string(),
@@ -39,4 +39,4 @@ pub use closures::{ClosureError, parse_closures};
 pub use holidays::{BankHoliday, bank_holidays, easter_sunday};
 pub use london::{LONDON, local_date, start_of_day};
 pub use period::{Division, Period, Unit};
-pub use timescale::{ClockChange, Deadline, Due, Lateness, Moment, SkippedDay, Working};
+pub use timescale::{ClockChange, Due, Lateness, Moment, Reckoning, SkippedDay, Working};

@@ -88,9 +88,9 @@ impl fmt::Display for Moment {
     }
 }
 
-/// A deadline and how it was computed.
+/// How a due moment was reached from its anchor: the working behind a deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Deadline {
+pub struct Reckoning {
     /// The timescale.
     pub period: Period,
     /// What it was counted from: the anchor's day for day-based units, its
@@ -186,11 +186,11 @@ impl Calendar {
     /// When `period` after `anchor` falls due, with the working: the days
     /// skipped, the month end clamped, the clock changes crossed. Slower than
     /// [`Calendar::due`]; use it to explain.
-    pub fn deadline(
+    pub fn reckon(
         &self,
         anchor: impl Into<Moment>,
         period: Period,
-    ) -> Result<Deadline, OutOfRange> {
+    ) -> Result<Reckoning, OutOfRange> {
         let anchor = anchor.into();
         let due = self.due(anchor, period)?;
         let (from, working) = match period.unit {
@@ -222,7 +222,7 @@ impl Calendar {
                 (Moment::Instant(from), Working::Hours { clock_changes })
             }
         };
-        Ok(Deadline {
+        Ok(Reckoning {
             period,
             from,
             due,
@@ -310,7 +310,7 @@ fn clock_changes(from: Timestamp, to: Timestamp) -> Vec<ClockChange> {
     changes
 }
 
-impl fmt::Display for Deadline {
+impl fmt::Display for Reckoning {
     /// Plain English for reports: `15 working days after Fri 12 Apr 2019;
     /// skipped Good Friday 19 Apr, Easter Monday 22 Apr, Early May bank holiday
     /// 6 May (England and Wales)`. Weekends go without saying.

@@ -184,14 +184,14 @@ proptest! {
         prop_assert_eq!(due.duration_since(anchor), SignedDuration::from_hours(i64::from(n)));
         let second = Timestamp::from_second(secs + later).unwrap();
         prop_assert!(cal.due(second, Period::new(n, Unit::Hours)).unwrap().instant() >= due);
-        let deadline = cal.deadline(anchor, Period::new(n, Unit::Hours)).unwrap();
+        let deadline = cal.reckon(anchor, Period::new(n, Unit::Hours)).unwrap();
         prop_assert_eq!(deadline.due.instant(), due);
     }
 
     #[test]
     fn the_explained_deadline_is_the_deadline(cal in calendars(), d in dates(), unit in day_units(), n in 0u32..60) {
         let period = Period::new(n, unit);
-        let deadline = cal.deadline(d, period).unwrap();
+        let deadline = cal.reckon(d, period).unwrap();
         prop_assert_eq!(deadline.due, cal.due(d, period).unwrap());
         prop_assert_eq!(cal.lateness(deadline.due, deadline.due), cal.lateness(Moment::Day(d), d));
         if let Working::WorkingDays { skipped, .. } = &deadline.working {

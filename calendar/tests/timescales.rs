@@ -285,7 +285,7 @@ fn counts_past_the_last_date_are_refused() {
 
 #[test]
 fn working_days_record_every_day_skipped() {
-    let deadline = ew().deadline(date(2019, 4, 12), wd(15)).unwrap();
+    let deadline = ew().reckon(date(2019, 4, 12), wd(15)).unwrap();
     assert_eq!(deadline.due, Moment::Day(date(2019, 5, 8)));
     let Working::WorkingDays { skipped, .. } = &deadline.working else {
         panic!("expected working days, got {:?}", deadline.working);
@@ -306,7 +306,7 @@ fn working_days_record_every_day_skipped() {
 #[test]
 fn the_working_reads_as_plain_english() {
     let explain = |calendar: &Calendar, anchor: Moment, period: Period| {
-        calendar.deadline(anchor, period).unwrap().to_string()
+        calendar.reckon(anchor, period).unwrap().to_string()
     };
     let day = |d: Date| Moment::Day(d);
 

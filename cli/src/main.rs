@@ -1,7 +1,7 @@
 //! `duly`: check statutory workflows, run cases against them, report breaches.
 
-mod import;
 mod holidays;
+mod import;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
