@@ -1,14 +1,31 @@
 //! `duly`: check statutory workflows, run cases against them, report breaches.
 
-use clap::Parser;
+mod holidays;
+mod import;
+
+use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Keeps children's social care on its statutory clock.
 #[derive(Parser)]
 #[command(name = "duly", version, about)]
-struct Cli {}
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// What `duly` can do.
+#[derive(Subcommand)]
+enum Command {
+    /// Turn a DfE return (CIN census XML, SSDA903 CSV) into events.
+    Import(import::Args),
+    /// List the bank holidays of a built-in calendar for a year.
+    Holidays(holidays::Args),
+}
 
 fn main() -> ExitCode {
-    let _cli = Cli::parse();
-    ExitCode::SUCCESS
+    match Cli::parse().command {
+        Command::Import(args) => import::run(args),
+        Command::Holidays(args) => holidays::run(args),
+    }
 }
