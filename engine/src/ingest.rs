@@ -5,6 +5,9 @@ use crate::plan::{Plan, StepIx};
 use duly_events::{Action, At, Event, EventError, Fact};
 use std::sync::Arc;
 
+/// The facts an event sets (`Some`) or removes (`None`), by name.
+pub(crate) type FactChanges = Box<[(Box<str>, Option<Fact>)]>;
+
 /// One event of a case, checked against the rules and ready to replay.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseEvent {
@@ -20,7 +23,7 @@ pub struct CaseEvent {
     /// What happened to the step.
     pub action: Action,
     pub(crate) outcome: Option<u16>,
-    pub(crate) facts: Option<Box<[(Box<str>, Option<Fact>)]>>,
+    pub(crate) facts: Option<FactChanges>,
 }
 
 impl CaseEvent {

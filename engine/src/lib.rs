@@ -97,7 +97,7 @@ pub use batch::{CaseBook, RunOptions, RunSummary};
 pub use ingest::CaseEvent;
 pub use plan::RulesError;
 pub use plugin::{Plugin, PluginAction};
-pub use reckon::{Due, Reckoner, Reckoning};
+pub use reckon::{Calendars, Due, Reckoner, Worked};
 pub use state::{
     AsOf, CaseState, Cause, Deadline, Episode, Lateness, MilestoneName, Occurrence, OpenStep,
     Status,
@@ -131,6 +131,13 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
+    /// An engine for `rules`, counting time on their calendars.
+    pub fn new(rules: impl Into<Arc<RuleSet>>) -> Result<Engine, RulesError> {
+        let rules = rules.into();
+        let calendars = Calendars::of(&rules);
+        Engine::with_reckoner(rules, Arc::new(calendars))
+    }
+
     /// An engine for `rules`, counting time with `reckoner`.
     pub fn with_reckoner(
         rules: impl Into<Arc<RuleSet>>,

@@ -56,7 +56,6 @@ pub(crate) struct StepPlan {
     pub workflow: usize,
     pub outcomes: Vec<Arc<str>>,
     pub several: bool,
-    pub local: bool,
     pub schedule: SchedulePlan,
     pub on_start: Vec<ReactionPlan>,
     pub on_complete: Vec<ReactionPlan>,
@@ -284,7 +283,6 @@ impl Plan {
                         .map(|o| Arc::from(o.as_str()))
                         .collect(),
                     several: step.several_may_be_open,
-                    local: step.local,
                     schedule,
                     on_start,
                     on_complete,

@@ -3,7 +3,8 @@
 //! says what the engine needs from it, so that the engine never counts days
 //! itself.
 
-use duly_calendar::{Period, start_of_day};
+use duly_calendar::{Calendar, Lateness, Moment, Period, start_of_day};
+use duly_dsl::model::RuleSet;
 use duly_events::At;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -88,15 +89,22 @@ impl Serialize for Due {
     }
 }
 
-/// A due moment and how the calendar reached it.
+/// A due moment and how the calendar reached it, in words ready for an
+/// explanation.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reckoning {
+pub struct Worked {
     /// When it falls.
     pub due: Due,
-    /// The working, in plain English, each piece ready to join with `; `:
-    /// the non-working days skipped by name (with the calendar), a month-end
-    /// clamp, a clock change.
-    pub working: Vec<String>,
+    /// The due moment as people read it (`Wed 8 May 2019`, `11:00 GMT on Mon
+    /// 28 Oct 2019`).
+    pub due_text: String,
+    /// What it was counted from, as people read it (`Fri 12 Apr 2019`).
+    pub from_text: String,
+    /// The working after the count, ready to follow it: `; skipped Good
+    /// Friday 19 Apr, … (England and Wales)`, `; February 2024 has no 30th,
+    /// so the last day of the month`, `; the clocks went back 1 hour on …`,
+    /// or empty.
+    pub working: String,
 }
 
 /// The timescale arithmetic of the calendars of a rule set, indexed as
@@ -104,7 +112,7 @@ pub struct Reckoning {
 pub trait Reckoner: Send + Sync {
     /// The moment `period` after `anchor` on calendar `calendar`, with its
     /// working. `None` if the calendar is unknown or the date out of range.
-    fn due(&self, calendar: usize, anchor: &At, period: Period) -> Option<Reckoning>;
+    fn due(&self, calendar: usize, anchor: &At, period: Period) -> Option<Worked>;
 
     /// When a deadline `due` starts to be approaching: `warn` before it.
     fn warn_from(&self, calendar: usize, due: Due, warn: Period) -> Option<Due>;
@@ -113,7 +121,89 @@ pub trait Reckoner: Send + Sync {
     /// after a day-based deadline, whole hours after an hour-based one;
     /// 0 when on time.
     fn late_by(&self, calendar: usize, due: Due, done: &At) -> i64;
+}
 
-    /// Whether `day` is a working day on the calendar.
-    fn is_working_day(&self, calendar: usize, day: Date) -> bool;
+/// The calendars of a rule set, from `duly-calendar`.
+#[derive(Debug, Clone)]
+pub struct Calendars(Vec<Calendar>);
+
+impl Calendars {
+    /// The calendars a rule set declares (built-in ones shared).
+    pub fn of(rules: &RuleSet) -> Calendars {
+        Calendars(
+            rules
+                .calendars
+                .iter()
+                .map(|spec| {
+                    if spec.closures.is_empty() && spec.id == spec.division.id() {
+                        Calendar::builtin(spec.division)
+                    } else {
+                        Calendar::new(
+                            spec.id.clone(),
+                            spec.title.clone(),
+                            spec.division,
+                            spec.closures.clone(),
+                        )
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
+fn moment(at: &At) -> Moment {
+    match at {
+        At::Date(date) => Moment::Day(*date),
+        At::Instant { timestamp, .. } => Moment::Instant(*timestamp),
+    }
+}
+
+fn to_due(moment: Moment) -> Due {
+    match moment {
+        Moment::Day(date) => Due::Day(date),
+        Moment::Instant(at) => Due::Instant(at),
+    }
+}
+
+fn from_due(due: Due) -> Moment {
+    match due {
+        Due::Day(date) => Moment::Day(date),
+        Due::Instant(at) => Moment::Instant(at),
+    }
+}
+
+impl Reckoner for Calendars {
+    fn due(&self, calendar: usize, anchor: &At, period: Period) -> Option<Worked> {
+        let reckoning = self.0.get(calendar)?.reckon(moment(anchor), period).ok()?;
+        let text = reckoning.to_string();
+        let count = format!("{} after {}", reckoning.period, reckoning.from);
+        let working = match text.strip_prefix(&count) {
+            Some(rest) => rest.to_owned(),
+            None => format!("; {text}"),
+        };
+        Some(Worked {
+            due: to_due(reckoning.due),
+            due_text: reckoning.due.to_string(),
+            from_text: reckoning.from.to_string(),
+            working,
+        })
+    }
+
+    fn warn_from(&self, calendar: usize, due: Due, warn: Period) -> Option<Due> {
+        self.0
+            .get(calendar)?
+            .warning(from_due(due), warn)
+            .ok()
+            .map(to_due)
+    }
+
+    fn late_by(&self, calendar: usize, due: Due, done: &At) -> i64 {
+        let Some(calendar) = self.0.get(calendar) else {
+            return 0;
+        };
+        match calendar.lateness(from_due(due), moment(done)) {
+            Lateness::WorkingDays(n) => n.max(0),
+            Lateness::Elapsed(elapsed) => (elapsed.as_secs() / 3600).max(0),
+        }
+    }
 }

@@ -7,7 +7,7 @@ use crate::plan::{AnchorPlan, CondPlan, EffectPlan, RuleIx, SchedulePlan, StepIx
 use crate::plugin::{
     ActionRecord, CaseView, EventView, HistorySummary, Hook, HookError, HookResult, PluginAction,
 };
-use crate::reckon::{Due, Reckoning};
+use crate::reckon::{Due, Worked};
 use crate::state::{
     AsOf, CaseState, Cause, Deadline, Episode, Lateness, MilestoneName, Occurrence, OpenStep,
     Status,
@@ -19,6 +19,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::Offset;
 use std::collections::{BTreeMap, VecDeque};
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// Reactions set off by one event, at most: a guard against a rule set that
@@ -136,7 +137,7 @@ enum How {
 /// A deadline worked out, before judging its status.
 #[derive(Debug, Clone)]
 struct Resolved {
-    reckoning: Reckoning,
+    reckoning: Worked,
     calendar: usize,
     warn_from: Option<Due>,
     explanation: String,
@@ -766,7 +767,6 @@ impl<'a> Replay<'a> {
                 &reckoning,
                 requirement.period,
                 &format!("plugin `{plugin}` required it"),
-                &at,
                 None,
                 "",
                 Some(&format!("local requirement of plugin `{plugin}`")),
@@ -869,7 +869,6 @@ impl<'a> Replay<'a> {
             &reckoning,
             rule.period,
             &anchor_text,
-            &hit.at,
             anchor_event.as_deref(),
             &fallback,
             source.as_deref(),
@@ -880,7 +879,7 @@ impl<'a> Replay<'a> {
             warn_from,
             explanation,
             source: rule.source.clone(),
-            local: rule.local || step.local && rule.local,
+            local: rule.local,
             rule: rule.origin.clone(),
             anchor_event,
         })
@@ -1336,55 +1335,29 @@ fn milestone_word(milestone: Milestone) -> &'static str {
 /// `due Wed 8 May 2019: 15 working days after the strategy discussion on Fri
 /// 12 Apr 2019 (event e-3); skipped …; source`.
 fn explain(
-    reckoning: &Reckoning,
+    worked: &Worked,
     period: Period,
     anchor: &str,
-    at: &At,
     event: Option<&str>,
     fallback: &str,
     source: Option<&str>,
 ) -> String {
-    let mut text = format!(
+    let mut text = String::with_capacity(160 + source.map_or(0, str::len));
+    let _ = write!(
+        text,
         "due {}: {period} after {anchor} on {}",
-        show_due(reckoning.due),
-        show_at(at)
+        worked.due_text, worked.from_text
     );
     if let Some(event) = event {
-        text.push_str(&format!(" (event {event})"));
+        let _ = write!(text, " (event {event})");
     }
+    text.push_str(&worked.working);
     text.push_str(fallback);
-    for piece in &reckoning.working {
-        text.push_str("; ");
-        text.push_str(piece);
-    }
     if let Some(source) = source {
         text.push_str("; ");
         text.push_str(source);
     }
     text
-}
-
-/// A day as people write it: `Wed 8 May 2019`.
-pub(crate) fn show_date(date: Date) -> String {
-    date.strftime("%a %-d %b %Y").to_string()
-}
-
-/// A due moment as people write it: `Wed 8 May 2019`, `11:00 GMT Mon 28 Oct 2019`.
-pub(crate) fn show_due(due: Due) -> String {
-    match due {
-        Due::Day(date) => show_date(date),
-        Due::Instant(t) => t
-            .to_zoned_datetime(duly_calendar::LONDON.clone())
-            .strftime("%H:%M %Z %a %-d %b %Y")
-            .to_string(),
-    }
-}
-
-fn show_at(at: &At) -> String {
-    match at {
-        At::Date(date) => show_date(*date),
-        At::Instant { timestamp, .. } => show_due(Due::Instant(*timestamp)),
-    }
 }
 
 fn compare_numbers(left: f64, op: CompareOp, value: &Value) -> bool {

@@ -1,6 +1,5 @@
 //! The plugin plumbing, with Rust test doubles in place of scripts.
 
-use super::TestCalendar;
 use super::rules::{as_of, events, rule_set};
 use crate::plugin::{CaseView, EventView, Hook, HookResult, content_hash};
 use crate::{Deadline, Engine, Plugin, PluginAction, Status};
@@ -92,12 +91,9 @@ impl Plugin for Broken {
 }
 
 fn engine_with(plugin: Arc<dyn Plugin>) -> Engine {
-    Engine::with_reckoner(
-        rule_set(&["escalate", "broken"]),
-        Arc::new(TestCalendar::england()),
-    )
-    .unwrap()
-    .with_plugin(plugin)
+    Engine::new(rule_set(&["escalate", "broken"]))
+        .unwrap()
+        .with_plugin(plugin)
 }
 
 const TEXT: &str = "

@@ -122,8 +122,8 @@ proptest! {
         let mut order: Vec<usize> = (0..events.len()).collect();
         order.sort_by_key(|&i| keys[i]);
         let mut groups: HashMap<_, Vec<usize>> = HashMap::new();
-        for i in 0..events.len() {
-            groups.entry(events[i].at.order_key()).or_default().push(i);
+        for (i, event) in events.iter().enumerate() {
+            groups.entry(event.at.order_key()).or_default().push(i);
         }
         let mut taken: HashMap<_, usize> = HashMap::new();
         let shuffled: Vec<Event> = order

@@ -304,7 +304,8 @@ fn return_home_interviews_count_elapsed_hours_across_the_clock_change() {
     );
     assert_eq!(
         first.explanation,
-        "due 11:00 GMT Mon 28 Oct 2019: 72 hours after the missing episode on 12:00 BST Fri 25 Oct 2019 (event m-2); Missing guidance 2014"
+        "due 11:00 GMT on Mon 28 Oct 2019: 72 hours after the missing episode on 12:00 BST on Fri 25 Oct 2019 (event m-2); \
+         the clocks went back 1 hour on Sun 27 Oct 2019; Missing guidance 2014"
     );
     // Every return has its own interview.
     let second = deadline(&state, "rhi", 2);

@@ -1,12 +1,10 @@
 //! The national library's safeguarding, missing and looked-after workflows,
 //! built by hand as `RuleSet`s (the loader is another crate's).
 
-use crate::tests::TestCalendar;
 use crate::{AsOf, CaseState, Engine};
 use duly_calendar::{Division, Period, Unit};
 use duly_dsl::model::*;
 use duly_events::{Event, parse_line};
-use std::sync::Arc;
 
 fn origin(line: u32) -> Origin {
     Origin {
@@ -438,7 +436,7 @@ pub(crate) fn rule_set(plugins: &[&str]) -> RuleSet {
 }
 
 pub(crate) fn engine() -> Engine {
-    Engine::with_reckoner(rule_set(&[]), Arc::new(TestCalendar::england())).unwrap()
+    Engine::new(rule_set(&[])).unwrap()
 }
 
 /// Events from compact lines: `id date step action [outcome] [k=v…]`.
