@@ -425,13 +425,15 @@ impl<'a> Sim<'a> {
         while referral <= self.to && referral < self.eighteen {
             let closed = self.episode(referral, first_episode);
             first_episode = false;
-            if closed >= self.to || !self.chance(params.rereferral) {
+            let (quick, slow) = params.rereferral;
+            let quickly_closed = closed.since(referral) <= 90;
+            if closed >= self.to || !self.chance(if quickly_closed { quick } else { slow }) {
                 break;
             }
-            let gap = if self.chance(0.6) {
+            let gap = if quickly_closed {
                 self.uniform(14, 300)
             } else {
-                self.uniform(300, 900)
+                self.uniform(30, 720)
             };
             referral = closed.plus(gap);
         }

@@ -41,10 +41,10 @@ pub struct Params {
     /// not count it).
     pub referral_early_help: f64,
     /// Referral going straight to a strategy discussion (and an assessment):
-    /// 0.30, set so that section 47 enquiries come to about a third of
+    /// 0.34, set so that section 47 enquiries come to about a third of
     /// referrals (225,400 of 640,430, CIN 2023).
     pub referral_strategy: f64,
-    /// A section 17 assessment finding the child not in need: 0.42, so that
+    /// A section 17 assessment finding the child not in need: 0.36, so that
     /// about 30% of referrals end that way (29.9%, CIN 2023).
     pub assessment_nfa: f64,
     /// A section 17 assessment leading to a strategy discussion: 0.10 (an
@@ -73,10 +73,10 @@ pub struct Params {
     /// shaped like the census's plan durations).
     pub plan_ends_at_review: [f64; 4],
     /// Chance, in each interval between reviews, that a child on a plan
-    /// becomes looked after: 0.06 (an assumption).
+    /// becomes looked after: 0.12 (an assumption, for the share below).
     pub looked_after_from_plan: f64,
     /// Chance a child in need plan ends with the child becoming looked
-    /// after: 0.05 (an assumption). With the plan route this gives about one
+    /// after: 0.12 (an assumption). With the plan route this gives about one
     /// looked-after episode for 20 referrals (33,050 children started to be
     /// looked after against 621,880 referrals in 2024).
     pub looked_after_from_cin: f64,
@@ -91,7 +91,7 @@ pub struct Params {
     /// long-term one (`long_term_placement`): 0.35 (an assumption).
     pub long_term_placement: f64,
     /// Chance a looked-after child aged 12 or more goes missing in a year:
-    /// 0.25, so that about 11% of all looked-after children do (CLA 2022).
+    /// 0.15, so that about 11% of looked-after children do (CLA 2022).
     pub missing_teen_per_year: f64,
     /// Missing episodes a year for a child who goes missing: 6 (76,890
     /// incidents for 12,150 children, CLA 2022).
@@ -99,10 +99,12 @@ pub struct Params {
     /// Chance a child aged 12 or more on a plan at home goes missing (an
     /// assumption).
     pub missing_from_home: f64,
-    /// Chance a closed case is referred again: 0.36, so that about 22% of
-    /// referrals come within 12 months of a previous one (re-referrals
-    /// 2024), measured over a two-year period.
-    pub rereferral: f64,
+    /// Chance a closed case is referred again: 0.7 when it closed within 3
+    /// months of its referral (14 to 300 days later), 0.3 when it closed
+    /// later (30 to 720 days later). Together they give about 22% of
+    /// referrals within 12 months of a previous one (re-referrals 2024),
+    /// measured over a two-year period in which no child was known before.
+    pub rereferral: (f64, f64),
     /// Mean days between changes of social worker while a case is open: 270
     /// (an assumption, in line with workforce turnover of about one in six a
     /// year and internal moves).
@@ -117,7 +119,9 @@ pub struct Params {
 pub struct Lateness {
     /// Referral decision (1 working day): 0.02 (an assumption).
     pub referral: f64,
-    /// Assessment (45 working days): 0.14 (86% on time, CIN 2025 C2).
+    /// Assessment (45 working days): 0.22 of those not ended with a section
+    /// 47 enquiry (which end in days), so that 86% of all are on time (CIN
+    /// 2025 C2).
     pub assessment: f64,
     /// Initial conference (15 working days): 0.22 (78% on time, CIN 2023 C4).
     pub icpc: f64,
@@ -154,8 +158,8 @@ impl Default for Params {
             ],
             referral_nfa: 0.071,
             referral_early_help: 0.04,
-            referral_strategy: 0.30,
-            assessment_nfa: 0.42,
+            referral_strategy: 0.34,
+            assessment_nfa: 0.36,
             assessment_strategy: 0.10,
             strategy_s47: 0.85,
             s47_icpc: 0.33,
@@ -164,15 +168,15 @@ impl Default for Params {
             domestic_abuse: 0.24,
             cin_plan_days: (60, 540),
             plan_ends_at_review: [0.25, 0.45, 0.55, 0.7],
-            looked_after_from_plan: 0.06,
-            looked_after_from_cin: 0.05,
+            looked_after_from_plan: 0.12,
+            looked_after_from_cin: 0.12,
             care_lengths: [0.30, 0.40, 0.30],
             placement_days: 300.0,
             long_term_placement: 0.35,
-            missing_teen_per_year: 0.25,
+            missing_teen_per_year: 0.15,
             missing_episodes_per_year: 6.0,
             missing_from_home: 0.04,
-            rereferral: 0.36,
+            rereferral: (0.7, 0.3),
             worker_change_days: 270.0,
             late: Lateness::default(),
         }
@@ -183,7 +187,7 @@ impl Default for Lateness {
     fn default() -> Self {
         Lateness {
             referral: 0.02,
-            assessment: 0.14,
+            assessment: 0.22,
             icpc: 0.22,
             core_group: 0.10,
             rcpc: 0.06,
