@@ -1,14 +1,27 @@
 //! `duly`: check statutory workflows, run cases against them, report breaches.
 
-use clap::Parser;
+mod r#gen;
+
+use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Keeps children's social care on its statutory clock.
 #[derive(Parser)]
 #[command(name = "duly", version, about)]
-struct Cli {}
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// What `duly` can do.
+#[derive(Subcommand)]
+enum Command {
+    /// Write realistic synthetic events, with labelled injected breaches.
+    Gen(r#gen::Args),
+}
 
 fn main() -> ExitCode {
-    let _cli = Cli::parse();
-    ExitCode::SUCCESS
+    match Cli::parse().command {
+        Command::Gen(args) => r#gen::run(args),
+    }
 }
