@@ -60,7 +60,14 @@
 //!   (`record` events), and the team with the stage of the work.
 //!
 //! The probabilities are in [`Params`], each with the published figure it
-//! reflects.
+//! reflects. Not modelled: care leavers' pathway plans, private fostering,
+//! unborn children, and children already known before the period.
+//!
+//! The events follow the national library with the example council's rules
+//! (`rules/local/example-council`): visits to a child on a protection plan
+//! come every 4 to 9 days, as a `cp_visit` series. Under the national library
+//! alone `cp_visit` ends at its first visit, so the later visits complete a
+//! step that is not open; every other event fits both.
 //!
 //! # Injected delays and labels
 //!
@@ -89,6 +96,10 @@
 //! the seed). `shuffle` shuffles events within blocks of
 //! [`SHUFFLE_BLOCK`] children, deterministically, for tests of
 //! out-of-order input.
+//!
+//! A million children over two years (about 11.8 million events, 1.4 GB)
+//! take about 8 seconds of one core and 6 MB of memory in a release build
+//! (`cargo bench -p duly-gen`: about 110 ms for 10,000 children).
 
 mod child;
 mod day;
