@@ -1026,11 +1026,7 @@ impl<'a> Sim<'a> {
                 i64::from(self.uniform(48, 168))
             };
             let back = gone + hours * 3600 + i64::from(self.uniform(0, 59)) * 60;
-            let back_day = Day::of(
-                LONDON
-                    .to_datetime(Timestamp::from_second(back).unwrap_or(Timestamp::UNIX_EPOCH))
-                    .date(),
-            );
+            let back_day = london_day(back);
             if back_day >= end {
                 return;
             }
@@ -1047,21 +1043,13 @@ impl<'a> Sim<'a> {
             let mut injected = false;
             if self.chance(late) {
                 let later = back + i64::from(self.uniform(4 * 24 * 60, 9 * 24 * 60)) * 60;
-                let later_day = Day::of(
-                    LONDON
-                        .to_datetime(Timestamp::from_second(later).unwrap_or(Timestamp::UNIX_EPOCH))
-                        .date(),
-                );
+                let later_day = london_day(later);
                 if later_day <= self.to || due < period_end {
                     interview = later;
                     injected = true;
                 }
             }
-            let interview_day = Day::of(
-                LONDON
-                    .to_datetime(Timestamp::from_second(interview).unwrap_or(Timestamp::UNIX_EPOCH))
-                    .date(),
-            );
+            let interview_day = london_day(interview);
             let seq =
                 (interview_day <= self.to).then(|| self.timed(interview, "rhi", Action::Complete));
             if injected {
@@ -1146,4 +1134,10 @@ impl<'a> Sim<'a> {
             labels,
         }
     }
+}
+
+/// The day in Europe/London of an instant given in seconds since 1970.
+fn london_day(second: i64) -> Day {
+    let instant = Timestamp::from_second(second).unwrap_or(Timestamp::UNIX_EPOCH);
+    Day::of(duly_calendar::local_date(instant))
 }
