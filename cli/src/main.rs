@@ -2,6 +2,7 @@
 
 mod holidays;
 mod import;
+mod r#gen;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,11 +22,14 @@ enum Command {
     Import(import::Args),
     /// List the bank holidays of a built-in calendar for a year.
     Holidays(holidays::Args),
+    /// Write realistic synthetic events, with labelled injected breaches.
+    Gen(r#gen::Args),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Import(args) => import::run(args),
         Command::Holidays(args) => holidays::run(args),
+        Command::Gen(args) => r#gen::run(args),
     }
 }
