@@ -3,7 +3,7 @@
 //! says what the engine needs from it, so that the engine never counts days
 //! itself.
 
-use duly_calendar::{Calendar, Lateness, Moment, Period, start_of_day};
+use duly_calendar::{Calendar, Lateness, Moment, Period, Working, start_of_day};
 use duly_dsl::model::RuleSet;
 use duly_events::At;
 use jiff::Timestamp;
@@ -175,16 +175,24 @@ fn from_due(due: Due) -> Moment {
 impl Reckoner for Calendars {
     fn due(&self, calendar: usize, anchor: &At, period: Period) -> Option<Worked> {
         let reckoning = self.0.get(calendar)?.reckon(moment(anchor), period).ok()?;
-        let text = reckoning.to_string();
-        let count = format!("{} after {}", reckoning.period, reckoning.from);
-        let working = match text.strip_prefix(&count) {
-            Some(rest) => rest.to_owned(),
-            None => format!("; {text}"),
+        let from_text = reckoning.from.to_string();
+        // Only these workings add words after the count.
+        let working = match &reckoning.working {
+            Working::Days | Working::Months { clamped_from: None } => String::new(),
+            Working::Hours { clock_changes } if clock_changes.is_empty() => String::new(),
+            _ => {
+                let text = reckoning.to_string();
+                let count = format!("{} after {from_text}", reckoning.period);
+                match text.strip_prefix(&count) {
+                    Some(rest) => rest.to_owned(),
+                    None => format!("; {text}"),
+                }
+            }
         };
         Some(Worked {
             due: to_due(reckoning.due),
             due_text: reckoning.due.to_string(),
-            from_text: reckoning.from.to_string(),
+            from_text,
             working,
         })
     }
