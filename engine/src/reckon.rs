@@ -9,7 +9,11 @@ use duly_events::At;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Serialize, Serializer};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// When a deadline falls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -112,7 +116,7 @@ pub struct Worked {
 pub trait Reckoner: Send + Sync {
     /// The moment `period` after `anchor` on calendar `calendar`, with its
     /// working. `None` if the calendar is unknown or the date out of range.
-    fn due(&self, calendar: usize, anchor: &At, period: Period) -> Option<Worked>;
+    fn due(&self, calendar: usize, anchor: &At, period: Period) -> Option<Arc<Worked>>;
 
     /// When a deadline `due` starts to be approaching: `warn` before it.
     fn warn_from(&self, calendar: usize, due: Due, warn: Period) -> Option<Due>;
@@ -123,31 +127,75 @@ pub trait Reckoner: Send + Sync {
     fn late_by(&self, calendar: usize, due: Due, done: &At) -> i64;
 }
 
-/// The calendars of a rule set, from `duly-calendar`.
+/// The calendars of a rule set, from `duly-calendar`. Due moments counted
+/// from a day are remembered per thread: many children share the same
+/// anchor days, and the working takes longer to write than to look up.
 #[derive(Debug, Clone)]
-pub struct Calendars(Vec<Calendar>);
+pub struct Calendars {
+    calendars: Vec<Calendar>,
+    /// Tells the calendars of one rule set from another's in the cache.
+    id: u64,
+}
+
+/// Day-anchored due moments already worked out on this thread.
+type DayCache = HashMap<(u64, usize, Date, Period), Arc<Worked>>;
+
+/// At most this many remembered due moments per thread (about 1 MB).
+const CACHE_LIMIT: usize = 8192;
+
+thread_local! {
+    static WORKED: RefCell<DayCache> = RefCell::new(HashMap::new());
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 impl Calendars {
     /// The calendars a rule set declares (built-in ones shared).
     pub fn of(rules: &RuleSet) -> Calendars {
-        Calendars(
-            rules
-                .calendars
-                .iter()
-                .map(|spec| {
-                    if spec.closures.is_empty() && spec.id == spec.division.id() {
-                        Calendar::builtin(spec.division)
-                    } else {
-                        Calendar::new(
-                            spec.id.clone(),
-                            spec.title.clone(),
-                            spec.division,
-                            spec.closures.clone(),
-                        )
-                    }
-                })
-                .collect(),
-        )
+        let calendars = rules
+            .calendars
+            .iter()
+            .map(|spec| {
+                if spec.closures.is_empty() && spec.id == spec.division.id() {
+                    Calendar::builtin(spec.division)
+                } else {
+                    Calendar::new(
+                        spec.id.clone(),
+                        spec.title.clone(),
+                        spec.division,
+                        spec.closures.clone(),
+                    )
+                }
+            })
+            .collect();
+        Calendars {
+            calendars,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    fn work(&self, calendar: usize, anchor: Moment, period: Period) -> Option<Worked> {
+        let reckoning = self.calendars.get(calendar)?.reckon(anchor, period).ok()?;
+        let from_text = reckoning.from.to_string();
+        // Only these workings add words after the count.
+        let working = match &reckoning.working {
+            Working::Days | Working::Months { clamped_from: None } => String::new(),
+            Working::Hours { clock_changes } if clock_changes.is_empty() => String::new(),
+            _ => {
+                let text = reckoning.to_string();
+                let count = format!("{} after {from_text}", reckoning.period);
+                match text.strip_prefix(&count) {
+                    Some(rest) => rest.to_owned(),
+                    None => format!("; {text}"),
+                }
+            }
+        };
+        Some(Worked {
+            due: to_due(reckoning.due),
+            due_text: reckoning.due.to_string(),
+            from_text,
+            working,
+        })
     }
 }
 
@@ -173,32 +221,36 @@ fn from_due(due: Due) -> Moment {
 }
 
 impl Reckoner for Calendars {
-    fn due(&self, calendar: usize, anchor: &At, period: Period) -> Option<Worked> {
-        let reckoning = self.0.get(calendar)?.reckon(moment(anchor), period).ok()?;
-        let from_text = reckoning.from.to_string();
-        // Only these workings add words after the count.
-        let working = match &reckoning.working {
-            Working::Days | Working::Months { clamped_from: None } => String::new(),
-            Working::Hours { clock_changes } if clock_changes.is_empty() => String::new(),
-            _ => {
-                let text = reckoning.to_string();
-                let count = format!("{} after {from_text}", reckoning.period);
-                match text.strip_prefix(&count) {
-                    Some(rest) => rest.to_owned(),
-                    None => format!("; {text}"),
-                }
+    fn due(&self, calendar: usize, anchor: &At, period: Period) -> Option<Arc<Worked>> {
+        let anchor = moment(anchor);
+        // A day-based count from an instant counts from its day.
+        let day = match (anchor, period.unit) {
+            (Moment::Day(date), _) => Some(date),
+            (Moment::Instant(at), unit) if unit.is_day_based() => {
+                Some(duly_calendar::local_date(at))
             }
+            _ => None,
         };
-        Some(Worked {
-            due: to_due(reckoning.due),
-            due_text: reckoning.due.to_string(),
-            from_text,
-            working,
-        })
+        let Some(day) = day else {
+            return self.work(calendar, anchor, period).map(Arc::new);
+        };
+        let key = (self.id, calendar, day, period);
+        if let Some(hit) = WORKED.with(|cache| cache.borrow().get(&key).cloned()) {
+            return Some(hit);
+        }
+        let worked = Arc::new(self.work(calendar, Moment::Day(day), period)?);
+        WORKED.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.len() >= CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(key, worked.clone());
+        });
+        Some(worked)
     }
 
     fn warn_from(&self, calendar: usize, due: Due, warn: Period) -> Option<Due> {
-        self.0
+        self.calendars
             .get(calendar)?
             .warning(from_due(due), warn)
             .ok()
@@ -206,7 +258,7 @@ impl Reckoner for Calendars {
     }
 
     fn late_by(&self, calendar: usize, due: Due, done: &At) -> i64 {
-        let Some(calendar) = self.0.get(calendar) else {
+        let Some(calendar) = self.calendars.get(calendar) else {
             return 0;
         };
         match calendar.lateness(from_due(due), moment(done)) {

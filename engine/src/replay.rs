@@ -137,7 +137,7 @@ enum How {
 /// A deadline worked out, before judging its status.
 #[derive(Debug, Clone)]
 struct Resolved {
-    reckoning: Worked,
+    reckoning: Arc<Worked>,
     calendar: usize,
     warn_from: Option<Due>,
     explanation: String,
