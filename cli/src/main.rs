@@ -1,14 +1,27 @@
 //! `duly`: check statutory workflows, run cases against them, report breaches.
 
-use clap::Parser;
+mod ingest;
+
+use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Keeps children's social care on its statutory clock.
 #[derive(Parser)]
 #[command(name = "duly", version, about)]
-struct Cli {}
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// What `duly` is asked to do.
+#[derive(Subcommand)]
+enum Command {
+    /// Store a file of events durably, each event once.
+    Ingest(ingest::Args),
+}
 
 fn main() -> ExitCode {
-    let _cli = Cli::parse();
-    ExitCode::SUCCESS
+    match Cli::parse().command {
+        Command::Ingest(args) => ingest::run(args),
+    }
 }
