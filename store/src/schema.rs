@@ -18,7 +18,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // deletes, is never reused. `body` is the event's canonical JSON (what
     // `Event::to_line` writes); the other columns are copies of its fields
     // for indexes and SQL reports. `order_key` encodes `At::order_key` so
-    // that byte order is apply order.
+    // that byte order is apply order. The case index is by arrival, not by
+    // apply order: a batch then adds to the end of each case's run in the
+    // index, whatever order its events come in (a late, backdated event
+    // would otherwise split an index page), and reads sort one case at a
+    // time, which is a few hundred events at most.
     "CREATE TABLE events (
         arrival INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
@@ -29,7 +33,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         action TEXT NOT NULL,
         body TEXT NOT NULL
     ) STRICT;
-    CREATE INDEX events_in_apply_order ON events (case_id, order_key, arrival);",
+    CREATE INDEX events_by_case ON events (case_id, arrival);",
     // 2: plugin actions, each recorded once by its idempotency key, so that
     // an escalation fires once across restarts.
     "CREATE TABLE actions (

@@ -27,6 +27,13 @@ const BUSY_WAIT: Duration = Duration::from_secs(30);
 /// How many events [`EventStore::events`] reads at a time.
 const PAGE: usize = 1_000;
 
+/// The writer's page cache, in KiB (as `PRAGMA cache_size` takes it: negative).
+const WRITER_CACHE_KIB: i64 = -64 * 1024;
+
+/// Pages in the write-ahead log before it is copied into the database
+/// (about 40 MiB at SQLite's 4 KiB pages).
+const CHECKPOINT_PAGES: i64 = 10_000;
+
 /// How many idle reader connections are kept for reuse.
 const SPARE_READERS: usize = 4;
 
@@ -77,6 +84,15 @@ impl SqliteStore {
             });
         }
         conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(fail)?;
+        // A batch of 10,000 events touches thousands of index pages, one
+        // per case. With SQLite's default 2 MiB cache they spill to the log
+        // before the commit and are read back; with checkpoints every 4 MiB
+        // each one is copied into the database after every batch. Both
+        // doubled the bytes written and halved the speed.
+        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)
+            .map_err(fail)?;
+        conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)
             .map_err(fail)?;
         check(
             &db,
