@@ -124,6 +124,9 @@ fn an_interrupted_ingest_is_finished_by_running_it_again() {
         .unwrap();
     let store = loop {
         std::thread::sleep(Duration::from_millis(5));
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("`duly ingest` ended ({status}) before it could be killed");
+        }
         if let Ok(store) = SqliteStore::open(&db)
             && store.count().unwrap_or(0) >= 2 * BATCH as u64
         {

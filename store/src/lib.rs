@@ -44,6 +44,7 @@ pub trait EventStore: Send + Sync {
 
     /// Every event, case by case (cases in id order), each case in the order
     /// its events apply, read a page at a time from one consistent snapshot.
+    /// The snapshot is held until the stream is dropped: drop it when done.
     fn events(&self) -> Result<EventStream<'_>, StoreError>;
 
     /// The ids of every case with at least one event, in order.

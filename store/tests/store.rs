@@ -150,7 +150,14 @@ fn streams_every_event_case_by_case_across_pages() {
     for batch in events.chunks(600) {
         store.append(batch).unwrap();
     }
-    let streamed: Vec<_> = store.events().unwrap().map(Result::unwrap).collect();
+    // Read on another thread, as a service's blocking task would.
+    let stream = store.events().unwrap();
+    let streamed: Vec<_> = std::thread::scope(|scope| {
+        scope
+            .spawn(|| stream.map(Result::unwrap).collect())
+            .join()
+            .unwrap()
+    });
     let mut expected = Vec::new();
     for case in store.case_ids().unwrap() {
         expected.extend(store.case_events(&case).unwrap());
