@@ -3,6 +3,7 @@
 mod r#gen;
 mod holidays;
 mod import;
+mod ingest;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ enum Command {
     Holidays(holidays::Args),
     /// Write realistic synthetic events, with labelled injected breaches.
     Gen(r#gen::Args),
+    /// Store a file of events durably, each event once.
+    Ingest(ingest::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,5 +34,6 @@ fn main() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Holidays(args) => holidays::run(args),
         Command::Gen(args) => r#gen::run(args),
+        Command::Ingest(args) => ingest::run(args),
     }
 }
