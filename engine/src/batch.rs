@@ -3,6 +3,7 @@
 //! core and handed to the caller one at a time, in order of case id, so that
 //! a report never needs to hold every case.
 
+use crate::ingest::{Pool, check};
 use crate::state::{AsOf, CaseState};
 use crate::{CaseEvent, Engine};
 use duly_events::{EventError, parse_line};
@@ -99,7 +100,7 @@ impl Engine {
             }
             let parsed: Vec<Option<Result<(String, CaseEvent), EventError>>> = lines
                 .par_iter()
-                .map(|&(n, bytes)| {
+                .map_init(Pool::default, |pool, &(n, bytes)| {
                     let text = match std::str::from_utf8(bytes) {
                         Ok(text) => text.trim_end_matches(['\n', '\r']),
                         Err(_) => {
@@ -120,7 +121,7 @@ impl Engine {
                     if only.is_some_and(|case| case != event.case) {
                         return None;
                     }
-                    Some(self.check_event(n, event))
+                    Some(check(&self.plan, n, event, pool))
                 })
                 .collect();
             for result in parsed.into_iter().flatten() {
@@ -128,6 +129,12 @@ impl Engine {
                     Ok((case, event)) => book.add(case, event),
                     Err(error) => errors.push(error),
                 }
+            }
+        }
+        // Growth by doubling leaves up to half of each case's list unused.
+        for events in &mut book.events {
+            if events.capacity() > events.len() + events.len() / 4 + 4 {
+                events.shrink_to_fit();
             }
         }
         Ok((book, errors))

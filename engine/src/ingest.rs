@@ -5,28 +5,97 @@ use crate::plan::{Plan, StepIx};
 use duly_events::{Action, At, Event, EventError, Fact};
 use std::sync::Arc;
 
-/// The facts an event sets (`Some`) or removes (`None`), by name.
-pub(crate) type FactChanges = Box<[(Box<str>, Option<Fact>)]>;
+/// A fact's value, with text shared between the events that repeat it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(Arc<str>),
+}
 
-/// One event of a case, checked against the rules and ready to replay.
+impl Value {
+    fn of(fact: Fact, pool: &mut Pool) -> Value {
+        match fact {
+            Fact::Bool(b) => Value::Bool(b),
+            Fact::Int(n) => Value::Int(n),
+            Fact::Float(n) => Value::Float(n),
+            Fact::Text(t) => Value::Text(pool.share(&t)),
+        }
+    }
+
+    /// The value in the event format's terms.
+    pub(crate) fn to_fact(&self) -> Fact {
+        match self {
+            Value::Bool(b) => Fact::Bool(*b),
+            Value::Int(n) => Fact::Int(*n),
+            Value::Float(n) => Fact::Float(*n),
+            Value::Text(t) => Fact::Text(t.to_string()),
+        }
+    }
+}
+
+/// Fact names and text values, shared between the events that repeat them
+/// (a team, a worker): a few hundred texts instead of one per event.
+#[derive(Debug, Default)]
+pub(crate) struct Pool(std::collections::HashSet<Arc<str>>);
+
+/// Texts a pool holds at most; past that, new texts are not shared.
+const POOL_LIMIT: usize = 100_000;
+
+impl Pool {
+    pub(crate) fn share(&mut self, text: &str) -> Arc<str> {
+        if let Some(known) = self.0.get(text) {
+            return known.clone();
+        }
+        let text: Arc<str> = Arc::from(text);
+        if self.0.len() < POOL_LIMIT {
+            self.0.insert(text.clone());
+        }
+        text
+    }
+}
+
+/// A fact an event sets (`Some`) or removes (`None`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FactChange {
+    pub name: Arc<str>,
+    pub value: Option<Value>,
+}
+
+/// The facts an event changes.
+pub(crate) type FactChanges = Box<[FactChange]>;
+
+const NO_STEP: u16 = u16::MAX;
+const NO_OUTCOME: u8 = u8::MAX;
+
+/// One event of a case, checked against the rules and kept compactly (about
+/// 72 bytes, and its facts): a step index, an outcome index, an id stored
+/// inline when short, facts only when there are any.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseEvent {
     /// Its line in the input, counting from 1.
     pub line: u32,
-    /// The event id from the case system.
-    pub id: Arc<str>,
-    /// When it happened.
-    pub at: At,
-    /// [`At::order_key`], worked out once.
-    pub(crate) key: (jiff::civil::Date, jiff::Timestamp),
-    pub(crate) step: Option<StepIx>,
+    step: u16,
+    outcome: u8,
     /// What happened to the step.
     pub action: Action,
-    pub(crate) outcome: Option<u16>,
+    /// The event id from the case system.
+    pub id: compact_str::CompactString,
+    /// When it happened.
+    pub at: At,
     pub(crate) facts: Option<FactChanges>,
 }
 
 impl CaseEvent {
+    pub(crate) fn step(&self) -> Option<StepIx> {
+        (self.step != NO_STEP).then_some(StepIx::from(self.step))
+    }
+
+    pub(crate) fn outcome(&self) -> Option<u16> {
+        (self.outcome != NO_OUTCOME).then_some(u16::from(self.outcome))
+    }
+
     /// Whether two events say the same thing (everything but the line).
     fn same_content(&self, other: &CaseEvent) -> bool {
         self.at == other.at
@@ -43,6 +112,7 @@ pub(crate) fn check(
     plan: &Plan,
     line: usize,
     event: Event,
+    pool: &mut Pool,
 ) -> Result<(String, CaseEvent), EventError> {
     let error = |field: &str, message: String| EventError {
         line,
@@ -112,7 +182,10 @@ pub(crate) fn check(
             event
                 .facts
                 .into_iter()
-                .map(|(name, value)| (name.into_boxed_str(), value))
+                .map(|(name, value)| FactChange {
+                    name: pool.share(&name),
+                    value: value.map(|v| Value::of(v, pool)),
+                })
                 .collect(),
         )
     };
@@ -120,12 +193,13 @@ pub(crate) fn check(
         event.case,
         CaseEvent {
             line: u32::try_from(line).unwrap_or(u32::MAX),
-            id: Arc::from(event.id),
-            key: event.at.order_key(),
+            id: compact_str::CompactString::from(event.id),
             at: event.at,
-            step,
+            step: step.and_then(|s| u16::try_from(s).ok()).unwrap_or(NO_STEP),
             action: event.action,
-            outcome,
+            outcome: outcome
+                .and_then(|o| u8::try_from(o).ok())
+                .unwrap_or(NO_OUTCOME),
             facts,
         },
     ))
@@ -135,7 +209,10 @@ pub(crate) fn check(
 /// order) and drops repeats: the same id with the same content is ignored,
 /// with different content it is an error naming both lines (the first
 /// stands). Linear in the events, plus the sort.
-pub(crate) fn order(events: &mut Vec<CaseEvent>, errors: &mut Vec<EventError>) {
+pub(crate) fn order(
+    events: &mut Vec<CaseEvent>,
+    errors: &mut Vec<EventError>,
+) -> Vec<jiff::Timestamp> {
     // Repeats: sort by id then line, so that each id's first line comes first.
     let mut by_id: Vec<u32> = (0..events.len() as u32).collect();
     by_id.sort_unstable_by(|&a, &b| {
@@ -185,7 +262,20 @@ pub(crate) fn order(events: &mut Vec<CaseEvent>, errors: &mut Vec<EventError>) {
             }
         });
     }
-    events.sort_by(|a, b| a.key.cmp(&b.key).then(a.line.cmp(&b.line)));
+    // A date alone counts as the start of its day, and the London day of an
+    // instant rises with it: ordering by the starting instant is ordering by
+    // `At::order_key`.
+    let mut keyed: Vec<(jiff::Timestamp, u32, CaseEvent)> = events
+        .drain(..)
+        .map(|e| (e.at.start_instant(), e.line, e))
+        .collect();
+    keyed.sort_by_key(|a| (a.0, a.1));
+    let mut keys = Vec::with_capacity(keyed.len());
+    for (key, _, event) in keyed {
+        keys.push(key);
+        events.push(event);
+    }
+    keys
 }
 
 /// The closest of `candidates` to `name`, if close enough to suggest.

@@ -177,16 +177,16 @@ impl Engine {
         line: usize,
         event: Event,
     ) -> Result<(String, CaseEvent), EventError> {
-        ingest::check(&self.plan, line, event)
+        ingest::check(&self.plan, line, event, &mut ingest::Pool::default())
     }
 
     /// The state of case `case` as of `as_of`, from its checked events in
     /// any order.
     pub fn case_state(&self, case: &str, mut events: Vec<CaseEvent>, as_of: AsOf) -> CaseState {
         let mut errors = Vec::new();
-        ingest::order(&mut events, &mut errors);
+        let keys = ingest::order(&mut events, &mut errors);
         errors.sort_by_key(|e| e.line);
-        replay::replay(self, case, &events, errors, as_of)
+        replay::replay(self, case, &events, &keys, errors, as_of)
     }
 
     /// The state of case `case` as of `as_of`, from its events (numbered

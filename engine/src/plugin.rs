@@ -213,8 +213,8 @@ impl CaseView<'_> {
     }
 
     /// A fact, if known.
-    pub fn fact(&self, name: &str) -> Option<&Fact> {
-        self.replay.facts.get(name)
+    pub fn fact(&self, name: &str) -> Option<Fact> {
+        self.replay.facts.get(name).map(|v| v.to_fact())
     }
 
     /// The child's age in whole years today, from `date_of_birth`.

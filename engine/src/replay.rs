@@ -2,7 +2,7 @@
 //! deadlines they carry. See the crate documentation for the semantics.
 
 use crate::Engine;
-use crate::ingest::CaseEvent;
+use crate::ingest::{CaseEvent, FactChange, Value as FactValue};
 use crate::plan::{AnchorPlan, CondPlan, EffectPlan, RuleIx, SchedulePlan, StepIx};
 use crate::plugin::{
     ActionRecord, CaseView, EventView, HistorySummary, Hook, HookError, HookResult, PluginAction,
@@ -14,7 +14,7 @@ use crate::state::{
 };
 use duly_calendar::{Period, start_of_day};
 use duly_dsl::model::{CompareOp, Condition, Milestone, Pick, Value};
-use duly_events::{Action, At, EventError, Fact};
+use duly_events::{Action, At, EventError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::Offset;
@@ -152,7 +152,7 @@ pub(crate) struct Replay<'a> {
     engine: &'a Engine,
     pub(crate) case: &'a str,
     events: &'a [CaseEvent],
-    pub(crate) facts: BTreeMap<String, Fact>,
+    pub(crate) facts: BTreeMap<Arc<str>, FactValue>,
     occs: Vec<Occ>,
     by_step: Vec<Vec<u32>>,
     open: Vec<Vec<u32>>,
@@ -180,6 +180,7 @@ pub(crate) fn replay(
     engine: &Engine,
     case: &str,
     events: &[CaseEvent],
+    keys: &[Timestamp],
     errors: Vec<EventError>,
     as_of: AsOf,
 ) -> CaseState {
@@ -214,11 +215,11 @@ pub(crate) fn replay(
         now: first,
         event_ix: 0,
     };
-    for (i, event) in events.iter().enumerate() {
-        if event.key.1 > as_of.instant {
+    for (i, &key) in keys.iter().take(events.len()).enumerate() {
+        if key > as_of.instant {
             break;
         }
-        replay.advance(event.key.1);
+        replay.advance(key);
         replay.apply(i as u32);
         replay.hook_event(i as u32);
     }
@@ -233,7 +234,7 @@ impl<'a> Replay<'a> {
         self.now = event.at;
         self.happened.clear();
         if let Some(facts) = &event.facts {
-            for (name, value) in facts.iter() {
+            for FactChange { name, value } in facts.iter() {
                 if &**name == "worker" {
                     let before = self.facts.get("worker");
                     if before.is_some() && before != value.as_ref() {
@@ -245,7 +246,7 @@ impl<'a> Replay<'a> {
                         Some(known) if known == value => {}
                         Some(known) => *known = value.clone(),
                         None => {
-                            self.facts.insert(name.to_string(), value.clone());
+                            self.facts.insert(name.clone(), value.clone());
                         }
                     },
                     None => {
@@ -255,7 +256,7 @@ impl<'a> Replay<'a> {
             }
         }
         let at = event.at;
-        match (event.action, event.step) {
+        match (event.action, event.step()) {
             (Action::Record, _) | (_, None) => {}
             (Action::Start, Some(step)) => {
                 let waiting = self.open[step as usize]
@@ -279,10 +280,10 @@ impl<'a> Replay<'a> {
                     None => self.open_occ(step, CauseIx::Event(i), Opening::OnTheFly),
                 };
                 let o_ = &mut self.occs[o as usize];
-                o_.completed = Some((at, event.outcome, i));
+                o_.completed = Some((at, event.outcome(), i));
                 self.unlist(o);
                 self.happened
-                    .push((step, Milestone::Completed, event.outcome));
+                    .push((step, Milestone::Completed, event.outcome()));
                 self.queue.push_back(Pending::Complete(o));
             }
             (Action::Cancel, Some(step)) => {
@@ -590,7 +591,7 @@ impl<'a> Replay<'a> {
                         None => false,
                     };
                 }
-                match self.facts.get(fact) {
+                match self.facts.get(fact.as_str()) {
                     Some(known) => compare(known, *op, value),
                     None => false,
                 }
@@ -601,7 +602,10 @@ impl<'a> Replay<'a> {
 
     /// Whole years from `date_of_birth` to `day`.
     pub(crate) fn age_on(&self, day: Date) -> Option<i64> {
-        let born: Date = self.facts.get("date_of_birth")?.as_text()?.parse().ok()?;
+        let FactValue::Text(born) = self.facts.get("date_of_birth")? else {
+            return None;
+        };
+        let born: Date = born.parse().ok()?;
         let mut years = i64::from(day.year()) - i64::from(born.year());
         if (day.month(), day.day()) < (born.month(), born.day()) {
             years -= 1;
@@ -838,7 +842,10 @@ impl<'a> Replay<'a> {
                 .map(|(_, _, e)| e)
                 .unwrap_or(anchor_occ.opened_during),
         };
-        let anchor_event = self.events.get(anchor_event as usize).map(|e| e.id.clone());
+        let anchor_event = self
+            .events
+            .get(anchor_event as usize)
+            .map(|e| Arc::from(e.id.as_str()));
         let which = match hit.how {
             How::Previous => "previous ",
             How::First => "first ",
@@ -1003,7 +1010,7 @@ impl<'a> Replay<'a> {
         let event_id = |e: u32| {
             self.events
                 .get(e as usize)
-                .map(|e| e.id.clone())
+                .map(|e| Arc::from(e.id.as_str()))
                 .unwrap_or_else(|| Arc::from(""))
         };
         let occurrences = self
@@ -1090,7 +1097,11 @@ impl<'a> Replay<'a> {
         CaseState {
             case: self.case.to_owned(),
             as_of: as_of.date,
-            facts: self.facts,
+            facts: self
+                .facts
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_fact()))
+                .collect(),
             open_steps,
             episodes,
             occurrences,
@@ -1216,15 +1227,15 @@ impl<'a> Replay<'a> {
         }
         let plan = &self.engine.plan;
         let event = &self.events[i as usize];
-        let workflow = event.step.map(|s| plan.steps[s as usize].workflow);
-        let step = event.step.map(|s| &plan.steps[s as usize]);
+        let workflow = event.step().map(|s| plan.steps[s as usize].workflow);
+        let step = event.step().map(|s| &plan.steps[s as usize]);
         let view = EventView {
             id: &event.id,
             at: &event.at,
             step: step.map(|s| &*s.id),
             action: event.action,
             outcome: step
-                .zip(event.outcome)
+                .zip(event.outcome())
                 .map(|(s, o)| &*s.outcomes[o as usize]),
         };
         let moment = event.at.start_instant().max(self.clock);
@@ -1384,14 +1395,13 @@ fn ordered(ordering: Option<std::cmp::Ordering>, op: CompareOp) -> bool {
 
 /// Compares a known fact with a literal; values of different kinds compare
 /// as not equal (so `is not` holds) and are not ordered.
-fn compare(fact: &Fact, op: CompareOp, value: &Value) -> bool {
+fn compare(fact: &FactValue, op: CompareOp, value: &Value) -> bool {
     let ordering = match (fact, value) {
-        (Fact::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
-        (Fact::Text(a), Value::Text(b)) => Some(a.as_str().cmp(b.as_str())),
-        (Fact::Text(a), Value::Date(b)) => a.parse::<Date>().ok().map(|a| a.cmp(b)),
-        (Fact::Int(_) | Fact::Float(_), Value::Number(b)) => {
-            fact.as_number().and_then(|a| a.partial_cmp(b))
-        }
+        (FactValue::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+        (FactValue::Text(a), Value::Text(b)) => Some((**a).cmp(b.as_str())),
+        (FactValue::Text(a), Value::Date(b)) => a.parse::<Date>().ok().map(|a| a.cmp(b)),
+        (FactValue::Int(a), Value::Number(b)) => (*a as f64).partial_cmp(b),
+        (FactValue::Float(a), Value::Number(b)) => a.partial_cmp(b),
         _ => None,
     };
     match (ordering, op) {
