@@ -1,8 +1,8 @@
 //! `duly`: check statutory workflows, run cases against them, report breaches.
 
+mod r#gen;
 mod holidays;
 mod import;
-mod r#gen;
 mod ingest;
 
 use clap::{Parser, Subcommand};
