@@ -39,14 +39,29 @@ pub struct StepRef {
 impl RuleSet {
     /// Builds a rule set and its step index. Callers (the checker) make sure
     /// step ids are unique; a later duplicate would shadow an earlier one.
-    pub fn new(workflows: Vec<Workflow>, calendars: Vec<CalendarSpec>, plugins: Vec<PluginSpec>) -> Self {
+    pub fn new(
+        workflows: Vec<Workflow>,
+        calendars: Vec<CalendarSpec>,
+        plugins: Vec<PluginSpec>,
+    ) -> Self {
         let mut steps = HashMap::new();
         for (w, workflow) in workflows.iter().enumerate() {
             for (s, step) in workflow.steps.iter().enumerate() {
-                steps.insert(step.id.clone(), StepRef { workflow: w, step: s });
+                steps.insert(
+                    step.id.clone(),
+                    StepRef {
+                        workflow: w,
+                        step: s,
+                    },
+                );
             }
         }
-        RuleSet { workflows, calendars, plugins, steps }
+        RuleSet {
+            workflows,
+            calendars,
+            plugins,
+            steps,
+        }
     }
 
     /// Where the step with this id is, if any workflow has it.

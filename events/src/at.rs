@@ -42,8 +42,15 @@ impl At {
             return None;
         }
         let time = pieces.time()?;
-        let timestamp = pieces.date().to_datetime(time).to_zoned_datetime(TimeZone::fixed(offset)).ok()?;
-        Some(At::Instant { timestamp: timestamp.timestamp(), offset })
+        let timestamp = pieces
+            .date()
+            .to_datetime(time)
+            .to_zoned_datetime(TimeZone::fixed(offset))
+            .ok()?;
+        Some(At::Instant {
+            timestamp: timestamp.timestamp(),
+            offset,
+        })
     }
 
     /// The day this happened, in Europe/London.
@@ -144,7 +151,10 @@ mod tests {
 
     #[test]
     fn parses_dates_and_instants() {
-        assert_eq!(At::parse("2019-04-12").map(|a| a.to_string()).as_deref(), Some("2019-04-12"));
+        assert_eq!(
+            At::parse("2019-04-12").map(|a| a.to_string()).as_deref(),
+            Some("2019-04-12")
+        );
         let at = At::parse("2019-10-25T12:00:00+01:00").unwrap();
         assert_eq!(at.to_string(), "2019-10-25T12:00:00+01:00");
         assert_eq!(at.instant().unwrap().to_string(), "2019-10-25T11:00:00Z");
@@ -156,7 +166,14 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_date() {
-        for bad in ["2019-13-01", "2019-02-30", "12/04/2019", "2019-04-12T10:00:00", "", "x"] {
+        for bad in [
+            "2019-13-01",
+            "2019-02-30",
+            "12/04/2019",
+            "2019-04-12T10:00:00",
+            "",
+            "x",
+        ] {
             assert_eq!(At::parse(bad), None, "{bad}");
         }
     }

@@ -95,12 +95,23 @@ pub fn read_lines<R: BufRead>(reader: R) -> impl Iterator<Item = Result<Event, E
 
 fn check(line: usize, raw: RawEvent<'_>) -> Result<Event, EventError> {
     let id = raw.id.as_deref();
-    let err = |field: &str, message: String| EventError::new(line, Some(field), message).with_id(id);
+    let err =
+        |field: &str, message: String| EventError::new(line, Some(field), message).with_id(id);
 
     let id = match raw.id.as_deref() {
         Some(id) if !id.trim().is_empty() => id.to_owned(),
-        Some(_) => return Err(err("id", "`id` is empty: give each event a unique id".into())),
-        None => return Err(err("id", "`id` is missing: give each event a unique id".into())),
+        Some(_) => {
+            return Err(err(
+                "id",
+                "`id` is empty: give each event a unique id".into(),
+            ));
+        }
+        None => {
+            return Err(err(
+                "id",
+                "`id` is missing: give each event a unique id".into(),
+            ));
+        }
     };
     let case = match raw.case.as_deref() {
         Some(case) if !case.trim().is_empty() => case.to_owned(),
@@ -145,7 +156,10 @@ fn check(line: usize, raw: RawEvent<'_>) -> Result<Event, EventError> {
             ));
         }
         (None, Action::Start | Action::Complete | Action::Cancel) => {
-            return Err(err("step", format!("`step` is missing: a `{action}` event needs the step it concerns")));
+            return Err(err(
+                "step",
+                format!("`step` is missing: a `{action}` event needs the step it concerns"),
+            ));
         }
         (Some(step), _) if step.trim().is_empty() => {
             return Err(err("step", "`step` is empty: give the step id".into()));
@@ -156,7 +170,9 @@ fn check(line: usize, raw: RawEvent<'_>) -> Result<Event, EventError> {
     if outcome.is_some() && action != Action::Complete {
         return Err(err(
             "outcome",
-            format!("an outcome is recorded only on `complete`, not on `{action}`: remove `outcome`"),
+            format!(
+                "an outcome is recorded only on `complete`, not on `{action}`: remove `outcome`"
+            ),
         ));
     }
     let facts: Facts = raw.facts.unwrap_or_default();
@@ -164,7 +180,15 @@ fn check(line: usize, raw: RawEvent<'_>) -> Result<Event, EventError> {
         let _ = name;
         return Err(err("facts", "a fact has an empty name".into()));
     }
-    Ok(Event { id, case, at, step, action, outcome, facts })
+    Ok(Event {
+        id,
+        case,
+        at,
+        step,
+        action,
+        outcome,
+        facts,
+    })
 }
 
 /// The line did not fit the expected shape: say precisely how, without
@@ -185,7 +209,11 @@ fn explain_shape(line: usize, text: &str) -> EventError {
         }
     };
     let Value::Object(map) = value else {
-        return EventError::new(line, None, "each line must be one JSON object, like `{\"id\": …}`");
+        return EventError::new(
+            line,
+            None,
+            "each line must be one JSON object, like `{\"id\": …}`",
+        );
     };
     let id = map.get("id").and_then(Value::as_str);
     for field in ["id", "case", "at", "step", "action", "outcome"] {
@@ -222,7 +250,10 @@ fn explain_shape(line: usize, text: &str) -> EventError {
             return EventError::new(
                 line,
                 Some("facts"),
-                format!("`facts` must be an object of named values, not {}", kind(other)),
+                format!(
+                    "`facts` must be an object of named values, not {}",
+                    kind(other)
+                ),
             )
             .with_id(id);
         }
@@ -291,17 +322,26 @@ mod tests {
 
     #[test]
     fn names_the_line_and_the_field() {
-        let e = error(r#"{"id":"e-1","case":"C1","at":"2019-13-01","step":"referral","action":"start"}"#);
-        assert_eq!((e.line, e.field.as_deref(), e.id.as_deref()), (7, Some("at"), Some("e-1")));
+        let e = error(
+            r#"{"id":"e-1","case":"C1","at":"2019-13-01","step":"referral","action":"start"}"#,
+        );
+        assert_eq!(
+            (e.line, e.field.as_deref(), e.id.as_deref()),
+            (7, Some("at"), Some("e-1"))
+        );
         assert!(e.message.contains("`2019-13-01`"), "{}", e.message);
 
-        let e = error(r#"{"id":"e-1","case":"C1","at":"2019-01-01","step":"referral","action":"begin"}"#);
+        let e = error(
+            r#"{"id":"e-1","case":"C1","at":"2019-01-01","step":"referral","action":"begin"}"#,
+        );
         assert_eq!(e.field.as_deref(), Some("action"));
 
         let e = error(r#"{"id":"e-1","case":"C1","at":"2019-01-01","action":"start"}"#);
         assert_eq!(e.field.as_deref(), Some("step"));
 
-        let e = error(r#"{"id":"e-1","case":"C1","at":"2019-01-01","step":"referral","action":"start","outcome":"nfa"}"#);
+        let e = error(
+            r#"{"id":"e-1","case":"C1","at":"2019-01-01","step":"referral","action":"start","outcome":"nfa"}"#,
+        );
         assert_eq!(e.field.as_deref(), Some("outcome"));
 
         let e = error(r#"{"case":"C1","at":"2019-01-01","step":"referral","action":"start"}"#);
@@ -310,22 +350,28 @@ mod tests {
 
     #[test]
     fn never_quotes_fact_values() {
-        let e = error(r#"{"id":"e-1","case":"C1","at":"2019-01-01","action":"record","facts":{"name":["Jane","Doe"]}}"#);
+        let e = error(
+            r#"{"id":"e-1","case":"C1","at":"2019-01-01","action":"record","facts":{"name":["Jane","Doe"]}}"#,
+        );
         assert_eq!(e.field.as_deref(), Some("facts.name"));
         assert!(!e.message.contains("Jane"), "{}", e.message);
 
-        let e = error(r#"{"id":"e-1","case":"C1","at":"2019-01-01","action":"record","facts":"Jane Doe"}"#);
+        let e = error(
+            r#"{"id":"e-1","case":"C1","at":"2019-01-01","action":"record","facts":"Jane Doe"}"#,
+        );
         assert_eq!(e.field.as_deref(), Some("facts"));
         assert!(!e.message.contains("Jane"), "{}", e.message);
 
-        let e = error(r#"{"id":"e-1","case":"C1","at":"2019-01-01","action":"record","facts":{"x":1}"#);
+        let e =
+            error(r#"{"id":"e-1","case":"C1","at":"2019-01-01","action":"record","facts":{"x":1}"#);
         assert!(e.message.starts_with("not valid JSON"), "{}", e.message);
     }
 
     #[test]
     fn rejects_non_objects_and_wrong_types() {
         assert!(error("[1,2]").message.contains("JSON object"));
-        let e = error(r#"{"id":5,"case":"C1","at":"2019-01-01","step":"referral","action":"start"}"#);
+        let e =
+            error(r#"{"id":5,"case":"C1","at":"2019-01-01","step":"referral","action":"start"}"#);
         assert_eq!(e.field.as_deref(), Some("id"));
     }
 
