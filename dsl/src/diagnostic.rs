@@ -366,16 +366,16 @@ impl<'a> JsonDiagnostic<'a> {
             .as_ref()
             .and_then(|p| at(p.span).map(|pos| (p.span, pos)));
         let mut labels = Vec::new();
-        if let Some(p) = &d.primary {
-            if let Some(((line, column), _)) = at(p.span) {
-                labels.push(JsonLabel {
-                    message: &p.message,
-                    line,
-                    column,
-                    offset: p.span.start,
-                    length: p.span.len(),
-                });
-            }
+        if let Some(p) = &d.primary
+            && let Some(((line, column), _)) = at(p.span)
+        {
+            labels.push(JsonLabel {
+                message: &p.message,
+                line,
+                column,
+                offset: p.span.start,
+                length: p.span.len(),
+            });
         }
         for l in &d.labels {
             if let Some(((line, column), _)) = at(l.span) {
@@ -448,7 +448,7 @@ impl MietteView {
             labels,
             source: file
                 .filter(|_| d.primary.is_some())
-                .map(|f| miette::NamedSource::new(f.name.to_string(), f.text.clone())),
+                .map(|f| miette::NamedSource::new(&f.name, f.text.clone())),
         }
     }
 }

@@ -12,7 +12,10 @@
 //! - [`render`] draws a workflow (DOT, Mermaid) and explains it in English.
 
 pub mod ast;
+pub mod check;
 pub mod diagnostic;
+pub mod graph;
+pub mod loader;
 pub mod model;
 pub mod suggest;
 pub mod syntax;

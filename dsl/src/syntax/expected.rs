@@ -303,10 +303,10 @@ pub(super) fn describe(
 
     let mut phrases: Vec<&str> = Vec::new();
     for rule in &positives {
-        if let Some(p) = phrase(*rule) {
-            if !phrases.contains(&p) {
-                phrases.push(p);
-            }
+        if let Some(p) = phrase(*rule)
+            && !phrases.contains(&p)
+        {
+            phrases.push(p);
         }
     }
     // "the end of the line" is always possible where a comment could start;

@@ -755,7 +755,8 @@ impl<'t> Reader<'t> {
             }
         }
         let mut c = atom.unwrap_or(ConditionAst::All(Vec::new(), span));
-        for _ in 0..nots {
+        // `not not x` is `x`: keep the tree shallow however many are written.
+        for _ in 0..nots % 2 {
             c = ConditionAst::Not(Box::new(c), span);
         }
         c
