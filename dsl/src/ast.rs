@@ -115,6 +115,9 @@ pub struct WorkflowDecl {
     pub span: Span,
     /// The header line.
     pub header: Span,
+    /// Whether a line of it could not be read (so a clause that seems to be
+    /// missing may be on that line).
+    pub recovered: bool,
 }
 
 /// A line of a workflow.
@@ -154,6 +157,8 @@ pub struct StepDecl {
     pub clauses: Vec<StepClause>,
     /// From `step` to the closing `}`.
     pub span: Span,
+    /// Whether a line of it could not be read.
+    pub recovered: bool,
 }
 
 /// A line (or block) of a step.

@@ -17,5 +17,10 @@ pub mod diagnostic;
 pub mod graph;
 pub mod loader;
 pub mod model;
+pub mod render;
 pub mod suggest;
 pub mod syntax;
+
+pub use check::{CheckOptions, Checked, check, check_text};
+pub use diagnostic::{Diagnostic, FileId, Severity, Sources, Span};
+pub use loader::{FsLoader, MemoryLoader, SourceLoader};

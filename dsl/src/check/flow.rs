@@ -10,14 +10,14 @@ use crate::model::{Anchor, Condition, DueRule, Effect, Milestone, Schedule, Trig
 use petgraph::graph::NodeIndex;
 
 impl Checker<'_> {
-    pub(super) fn flow(&mut self, workflow: &Workflow, spans: &[StepSpans]) {
+    pub(super) fn flow(&mut self, workflow: &Workflow, spans: &[StepSpans], unresolved: bool) {
         let graph = WorkflowGraph::new(workflow);
         let reachable = graph.reachable_steps();
         let entries_known = !workflow.entries.is_empty();
 
         for (i, step) in workflow.steps.iter().enumerate() {
             let Some(at) = spans.get(i) else { continue };
-            if entries_known && !reachable.get(i).copied().unwrap_or(true) {
+            if entries_known && !unresolved && !reachable.get(i).copied().unwrap_or(true) {
                 let help = if step.local {
                     format!(
                         "a step added by a council is opened by an `on` line the extension adds to a national step, such as `step icpc {{ on cp_plan open {} }}`",
@@ -39,8 +39,7 @@ impl Checker<'_> {
                 );
             }
 
-            let recurring_with_until =
-                matches!(&step.schedule, Schedule::Repeats(r) if !r.until.is_empty());
+            let recurring_with_until = at.has_until;
             let has_way_out = recurring_with_until
                 || step.reactions.iter().any(|r| {
                     matches!(
@@ -48,8 +47,7 @@ impl Checker<'_> {
                         Effect::Open(_) | Effect::CloseEverything | Effect::End
                     )
                 });
-            let recurring_without_until =
-                matches!(&step.schedule, Schedule::Repeats(r) if r.until.is_empty());
+            let recurring_without_until = at.repeats.is_some() && !at.has_until;
             if !has_way_out && !recurring_without_until {
                 self.push(
                     Diagnostic::error("no-way-out", format!("step `{}` has no way out", step.id))

@@ -34,6 +34,9 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
     /// The compiled rules, when there is no error.
     pub rules: Option<RuleSet>,
+    /// The plugin scripts found, even when there are errors, so that a
+    /// plugin compiler can add its own diagnostics.
+    pub plugins: Vec<crate::model::PluginSpec>,
 }
 
 impl Checked {
@@ -57,6 +60,8 @@ pub fn check(
         loader: source_loader,
         options,
         outcome_index: HashMap::new(),
+        quiet_unknown_steps: false,
+        unresolved_references: false,
     };
     let rules = checker.run(&loaded.files);
     let Checker {
@@ -71,11 +76,13 @@ pub fn check(
         )
     });
     diagnostics.dedup();
+    let plugins = rules.plugins.clone();
     let rules = (!diagnostics.iter().any(Diagnostic::is_error)).then_some(rules);
     Checked {
         sources,
         diagnostics,
         rules,
+        plugins,
     }
 }
 
@@ -93,6 +100,12 @@ pub(crate) struct Checker<'l> {
     options: &'l CheckOptions,
     /// Each step's declared outcomes, for `until … completed with …`.
     outcome_index: HashMap<String, Vec<String>>,
+    /// While lowering a workflow with a step whose id could not be read:
+    /// unknown step ids are probably that step, already reported.
+    quiet_unknown_steps: bool,
+    /// Whether the workflow being lowered names a step that does not exist
+    /// (then a step nothing opens is probably the one meant).
+    unresolved_references: bool,
 }
 
 impl Checker<'_> {
@@ -103,6 +116,12 @@ impl Checker<'_> {
     }
 
     fn push(&mut self, diagnostic: Diagnostic) {
+        if diagnostic.code == "unknown-step" {
+            self.unresolved_references = true;
+            if self.quiet_unknown_steps {
+                return;
+            }
+        }
         self.diagnostics.push(diagnostic);
     }
 

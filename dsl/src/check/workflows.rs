@@ -62,6 +62,9 @@ pub(super) struct StepSpans {
     pub outcomes: Vec<Span>,
     /// The `repeats` header, for a recurring step.
     pub repeats: Option<(FileId, Span)>,
+    /// Whether it is a recurring step with an `until` line (a way out, even
+    /// if its timescales could not be compiled).
+    pub has_until: bool,
 }
 
 /// Where a due rule was written.
@@ -132,8 +135,12 @@ impl<'l> Checker<'l> {
         let mut plugins: Vec<PluginSpec> = Vec::new();
         let mut workflows = Vec::new();
         for wf in &wfs {
+            self.quiet_unknown_steps = wf.decl.steps.iter().any(|s| s.id.is_none());
+            self.unresolved_references = false;
             let (workflow, spans) = self.lower(wf, calendars, &mut plugins);
-            self.flow(&workflow, &spans);
+            self.quiet_unknown_steps = false;
+            let unresolved = self.unresolved_references;
+            self.flow(&workflow, &spans, unresolved);
             workflows.push(workflow);
         }
         (workflows, plugins)
@@ -193,7 +200,7 @@ impl<'l> Checker<'l> {
         .filter(|(m, _)| *m)
         .map(|(_, c)| c)
         .collect();
-        if !missing.is_empty() {
+        if !missing.is_empty() && !decl.recovered {
             let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
             self.push(
                 Diagnostic::error("missing-clause", format!("workflow `{}` has no {}", id.name, join_list(&list)))
@@ -318,7 +325,7 @@ impl<'l> Checker<'l> {
                 StepClause::On(on) => st.reactions.push((file, on)),
             }
         }
-        if !changing && st.title.is_none() {
+        if !changing && st.title.is_none() && !decl.recovered {
             self.push(
                 Diagnostic::error(
                     "missing-clause",
@@ -464,6 +471,7 @@ impl<'l> Checker<'l> {
             rules: Vec::new(),
             outcomes: st.outcomes.iter().map(|o| o.span).collect(),
             repeats: None,
+            has_until: matches!(st.schedule, Some((_, Sched::Repeats(r))) if !r.until.is_empty()),
         };
         let outcomes: Vec<String> = st.outcomes.iter().map(|o| o.name.clone()).collect();
         let outcome_names: Vec<&str> = outcomes.iter().map(String::as_str).collect();

@@ -287,7 +287,7 @@ pub(super) fn describe(
             if let Some(s) = did_you_mean(word, here.iter().copied()) {
                 help = format!("did you mean `{s}`? {help}");
             } else if word.chars().any(|c| c.is_ascii_uppercase()) {
-                help = format!("words of the language are lower-case; {help}");
+                help = format!("words of the language are lower-case. {help}");
             }
             format!("unexpected {shown} {}", context_name(context))
         };
@@ -414,6 +414,15 @@ fn hint(positives: &[Rule], text: &str, pos: usize, context: Context) -> String 
         )
     }) {
         return "a timescale counts from a step's start or completion: `after referral started`, `after icpc completed`".to_string();
+    }
+    let keywords: Vec<&str> = positives
+        .iter()
+        .filter_map(|r| phrase(*r))
+        .filter_map(|p| p.strip_prefix('`').and_then(|p| p.strip_suffix('`')))
+        .filter(|p| p.chars().all(|c| c.is_ascii_lowercase() || c == ' '))
+        .collect();
+    if let Some(k) = did_you_mean(word, keywords.iter().copied()) {
+        return format!("did you mean `{k}`?");
     }
     if positives.contains(&Rule::line_end) || positives.contains(&Rule::EOI) {
         return "one clause a line: put the rest on a line of its own, or start a comment with `#`"

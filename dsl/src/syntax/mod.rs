@@ -128,6 +128,7 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
 impl<'t> Reader<'t> {
     fn file(&mut self, pair: Pair<'_, Rule>) -> Vec<Item> {
         let mut items = Vec::new();
+        let mut skipping = 0usize;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::comment => self.comment(&p),
@@ -145,7 +146,20 @@ impl<'t> Reader<'t> {
                 Rule::workflow_block | Rule::extend_block => {
                     items.push(Item::Workflow(self.workflow(p)))
                 }
-                Rule::top_bad_line => self.bad_line(Context::Top, span_of(&p)),
+                Rule::top_bad_line => {
+                    // After a line that opened a block we could not read, skip
+                    // to its closing `}` rather than report each line in it.
+                    let line = p.as_str().trim();
+                    if skipping > 0 {
+                        skipping = (skipping + usize::from(line.ends_with('{')))
+                            .saturating_sub(usize::from(line.starts_with('}')));
+                        continue;
+                    }
+                    self.bad_line(Context::Top, span_of(&p));
+                    if line.ends_with('{') {
+                        skipping = 1;
+                    }
+                }
                 _ => {}
             }
         }
@@ -182,7 +196,11 @@ impl<'t> Reader<'t> {
         } else {
             end
         };
-        Span::new(start, end.max(start))
+        let indent = self
+            .text
+            .get(start..end)
+            .map_or(0, |t| t.len() - t.trim_start().len());
+        Span::new((start + indent).min(end), end.max(start))
     }
 
     /// Says what is wrong with a line that the grammar could not read.
@@ -298,6 +316,7 @@ impl<'t> Reader<'t> {
         let span = span_of(&pair);
         let children: Vec<_> = pair.into_inner().collect();
         let (id, header) = self.header(&children, Rule::workflow_id, Context::Top, span.start);
+        let mut recovered = false;
         let mut clauses = Vec::new();
         let mut steps = Vec::new();
         for c in children.iter().cloned() {
@@ -329,7 +348,10 @@ impl<'t> Reader<'t> {
                     ));
                 }
                 Rule::step_block => steps.push(self.step(c)),
-                Rule::workflow_bad_line => self.bad_line(Context::Workflow, span_of(&c)),
+                Rule::workflow_bad_line => {
+                    recovered = true;
+                    self.bad_line(Context::Workflow, span_of(&c));
+                }
                 _ => {}
             }
         }
@@ -349,6 +371,7 @@ impl<'t> Reader<'t> {
             steps,
             span,
             header,
+            recovered,
         }
     }
 
@@ -360,6 +383,7 @@ impl<'t> Reader<'t> {
         // The timescale that `warn` and `source` lines attach to, if the
         // previous clause was one.
         let mut open_timescale = false;
+        let mut recovered = false;
         for c in children.iter().cloned() {
             let rule = c.as_rule();
             if !matches!(
@@ -390,11 +414,16 @@ impl<'t> Reader<'t> {
                         Some(StepClause::Due(t)) if open_timescale => Some(t),
                         _ => None,
                     };
-                    self.note(c, target);
+                    if target.is_some() || !recovered {
+                        self.note(c, target);
+                    }
                 }
                 Rule::repeats_block => clauses.push(StepClause::Repeats(self.repeats(c))),
                 Rule::on_line => clauses.extend(self.on_line(c).map(StepClause::On)),
-                Rule::step_bad_line => self.bad_line(Context::Step, span_of(&c)),
+                Rule::step_bad_line => {
+                    recovered = true;
+                    self.bad_line(Context::Step, span_of(&c));
+                }
                 _ => {}
             }
         }
@@ -402,7 +431,12 @@ impl<'t> Reader<'t> {
             .as_ref()
             .map_or("this step".to_string(), |i| format!("step `{}`", i.name));
         self.close(&children, &what, header);
-        StepDecl { id, clauses, span }
+        StepDecl {
+            id,
+            clauses,
+            span,
+            recovered,
+        }
     }
 
     fn repeats(&mut self, pair: Pair<'_, Rule>) -> Repeats {
@@ -419,6 +453,7 @@ impl<'t> Reader<'t> {
         };
         // Which list the last timescale went to: 0 first, 1 second, 2 then.
         let mut last: Option<u8> = None;
+        let mut recovered = false;
         for c in children.iter().cloned() {
             let rule = c.as_rule();
             if !matches!(
@@ -461,7 +496,9 @@ impl<'t> Reader<'t> {
                         Some(_) => r.then.last_mut().map(|t| &mut t.timescale),
                         None => None,
                     };
-                    self.note(c, target);
+                    if target.is_some() || !recovered {
+                        self.note(c, target);
+                    }
                 }
                 Rule::until_line => {
                     let line = span_of(&c);
@@ -472,7 +509,10 @@ impl<'t> Reader<'t> {
                         .collect();
                     r.until.push(UntilLine { events, span: line });
                 }
-                Rule::repeats_bad_line => self.bad_line(Context::Repeats, span_of(&c)),
+                Rule::repeats_bad_line => {
+                    recovered = true;
+                    self.bad_line(Context::Repeats, span_of(&c));
+                }
                 _ => {}
             }
         }
