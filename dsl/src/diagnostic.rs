@@ -405,6 +405,9 @@ impl<'a> JsonDiagnostic<'a> {
     }
 }
 
+/// The longest line (in bytes) drawn with a caret under it.
+const MAX_DRAWN_COLUMN: usize = 2_000;
+
 /// A diagnostic and its file, in the shape miette renders.
 struct MietteView {
     severity: Severity,
@@ -420,6 +423,24 @@ impl MietteView {
         let file = d.file.and_then(|f| sources.get(f));
         let mut labels = Vec::new();
         let mut message = d.message.clone();
+        // miette cannot draw a caret far along a very long line (its padding
+        // width is limited), and repeating such a line helps nobody: give the
+        // position in words instead.
+        let too_far = |span: Span| {
+            file.is_some_and(|f| {
+                let (line, _) = f.line_col(span.start);
+                f.line_text(line).len() > MAX_DRAWN_COLUMN || span.len() > MAX_DRAWN_COLUMN
+            })
+        };
+        let drawable = d.primary.iter().chain(&d.labels).all(|l| !too_far(l.span));
+        let file = match (file, &d.primary) {
+            (Some(f), Some(p)) if !drawable => {
+                let (line, column) = f.line_col(p.span.start);
+                message = format!("{message}\n  at {}:{line}:{column}", f.name);
+                None
+            }
+            _ => file,
+        };
         if let Some(file) = file {
             let clamp = |span: Span| {
                 let start = span.start.min(file.text.len());

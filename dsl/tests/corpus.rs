@@ -55,7 +55,11 @@ fn every_diagnostic_follows_the_style_guide() {
         if path.extension().is_none_or(|e| e != "duly") {
             continue;
         }
-        let checked = check(&FsLoader, std::slice::from_ref(&path), &CheckOptions::default());
+        let checked = check(
+            &FsLoader,
+            std::slice::from_ref(&path),
+            &CheckOptions::default(),
+        );
         for d in &checked.diagnostics {
             let first = d.message.chars().next().unwrap();
             assert!(

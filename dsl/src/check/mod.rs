@@ -17,6 +17,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The most diagnostics one run reports; the rest are counted in a last one.
+pub const MAX_DIAGNOSTICS: usize = 500;
+
 /// Settings for [`check`].
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
@@ -76,6 +79,23 @@ pub fn check(
         )
     });
     diagnostics.dedup();
+    if diagnostics.len() > MAX_DIAGNOSTICS {
+        let more = diagnostics.len() - MAX_DIAGNOSTICS;
+        let errors = diagnostics.iter().any(Diagnostic::is_error);
+        diagnostics.truncate(MAX_DIAGNOSTICS);
+        let note = if errors {
+            Diagnostic::error(
+                "too-many-problems",
+                format!("{more} more problems not shown"),
+            )
+        } else {
+            Diagnostic::warning(
+                "too-many-problems",
+                format!("{more} more problems not shown"),
+            )
+        };
+        diagnostics.push(note.help("fix the problems shown and check again"));
+    }
     let plugins = rules.plugins.clone();
     let rules = (!diagnostics.iter().any(Diagnostic::is_error)).then_some(rules);
     Checked {

@@ -25,6 +25,10 @@ use std::sync::Once;
 /// The largest file read, in bytes (1 MiB; the national library is 20 KiB).
 pub const MAX_SOURCE_BYTES: usize = 1 << 20;
 
+/// The most lines of one file reported as unreadable; after that, one more
+/// diagnostic says that reading stopped.
+pub const MAX_SYNTAX_DIAGNOSTICS: usize = 100;
+
 /// pest's limit on rule calls per parse, set once for the process.
 pub const PEST_CALL_LIMIT: usize = 50_000_000;
 
@@ -205,6 +209,16 @@ impl<'t> Reader<'t> {
 
     /// Says what is wrong with a line that the grammar could not read.
     fn bad_line(&mut self, context: Context, span: Span) {
+        if self.diagnostics.len() >= MAX_SYNTAX_DIAGNOSTICS {
+            if self.diagnostics.len() == MAX_SYNTAX_DIAGNOSTICS {
+                self.diagnostics.push(
+                    Diagnostic::error("syntax", "too many lines could not be read; stopping here")
+                        .at(self.file, self.line_at(span.start), "and more after this")
+                        .help("is this a `.duly` file? Fix the first problems and check again"),
+                );
+            }
+            return;
+        }
         let line = Span::new(span.start, self.line_at(span.start).end);
         let text = self.text.get(line.start..line.end).unwrap_or("");
         let diagnostic = match DulyParser::parse(context.rule(), text) {
