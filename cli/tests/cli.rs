@@ -5,7 +5,7 @@ use assert_cmd::Command;
 use std::path::Path;
 
 fn duly() -> Command {
-    let mut cmd = Command::cargo_bin("duly").unwrap();
+    let mut cmd = Command::cargo_bin("duly").expect("the duly binary is built for tests");
     cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     cmd.env("NO_COLOR", "1").env("COLUMNS", "100");
     cmd
@@ -13,7 +13,7 @@ fn duly() -> Command {
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, text).expect("a temporary file can be written");
     path.display().to_string()
 }
 
@@ -152,7 +152,7 @@ fn graph_and_explain_need_clean_rules() {
 
 fn stdout(args: &[&str]) -> String {
     let out = duly().args(args).assert().success();
-    String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    String::from_utf8(out.get_output().stdout.clone()).expect("output is UTF-8")
 }
 
 #[test]
