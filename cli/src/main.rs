@@ -2,7 +2,10 @@
 
 mod check;
 mod explain;
+mod r#gen;
 mod graph;
+mod holidays;
+mod import;
 mod rules;
 
 use clap::{Parser, Subcommand};
@@ -25,13 +28,21 @@ enum Command {
     Graph(graph::Args),
     /// Read a workflow back in plain English, for review.
     Explain(explain::Args),
+    /// Turn a DfE return (CIN census XML, SSDA903 CSV) into events.
+    Import(import::Args),
+    /// List the bank holidays of a built-in calendar for a year.
+    Holidays(holidays::Args),
+    /// Write realistic synthetic events, with labelled injected breaches.
+    Gen(r#gen::Args),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
+    match Cli::parse().command {
         Command::Check(args) => check::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Holidays(args) => holidays::run(args),
+        Command::Gen(args) => r#gen::run(args),
     }
 }

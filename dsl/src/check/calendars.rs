@@ -162,8 +162,7 @@ impl Checker<'_> {
         specs
     }
 
-    /// Reads a `closures "file.csv"` file of `date,name` lines (header
-    /// optional; blank lines and `#` comments skipped).
+    /// Reads a `closures "file.csv"` file with the calendar crate's parser.
     fn closures_file(
         &mut self,
         rule_file: &Path,
@@ -197,36 +196,35 @@ impl Checker<'_> {
         let file = self
             .sources
             .add(target.display().to_string(), target.clone(), text.as_str());
-        let mut days = Vec::new();
-        let mut offset = 0;
-        for (number, line) in text.split_inclusive('\n').enumerate() {
-            let start = offset;
-            offset += line.len();
-            let content = line.trim_end_matches(['\n', '\r']);
-            let trimmed = content.trim();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                continue;
-            }
-            let (date_text, name) = match content.split_once(',') {
-                Some((d, n)) => (d, n.trim().trim_matches('"').to_string()),
-                None => (content, String::new()),
-            };
-            let lead = date_text.len() - date_text.trim_start().len();
-            let date_span = Span::new(start + lead, start + date_text.trim_end().len());
-            let date_word = date_text.trim();
-            if number == 0 && date_word.eq_ignore_ascii_case("date") {
-                continue;
-            }
-            match date_word.parse::<Date>() {
-                Ok(date) => days.push((date, if name.is_empty() { "Closure".to_string() } else { name })),
-                Err(_) => self.push(
-                    Diagnostic::error("bad-closures", format!("`{date_word}` is not a date"))
-                        .at(file, date_span, "expected a date")
-                        .help("each line of a closures file is `date,name`, such as `2024-12-27,Christmas closure`"),
-                ),
+        match duly_calendar::parse_closures(&text) {
+            Ok(days) => days,
+            Err(errors) => {
+                for error in errors {
+                    let line = usize::try_from(error.line).unwrap_or(usize::MAX);
+                    let span = self.line_span(file, line);
+                    self.push(
+                        Diagnostic::error("bad-closures", error.message)
+                            .at(file, span, "this line")
+                            .help(error.help),
+                    );
+                }
+                Vec::new()
             }
         }
-        days
+    }
+
+    /// The span of a one-based line of a file, without its line break.
+    fn line_span(&self, file: FileId, line: usize) -> Span {
+        let Some(source) = self.sources.get(file) else {
+            return Span::default();
+        };
+        let start: usize = source
+            .text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        Span::new(start, start + source.line_text(line).len())
     }
 }
 

@@ -65,7 +65,9 @@ fn an_extension_may_tighten_and_add_a_step_it_opens() {
     let (_, a) = rules.step("a").unwrap();
     assert!(a.local);
     assert_eq!(a.reactions.len(), 3);
-    let crate::model::Schedule::Once(rule) = &a.schedule else { panic!() };
+    let crate::model::Schedule::Once(rule) = &a.schedule else {
+        panic!()
+    };
     assert_eq!(rule.period.count, 5);
     assert!(rule.source.as_ref().unwrap().local);
     assert!(rules.step("visit").unwrap().1.local);
@@ -83,8 +85,17 @@ fn every_library_file_checks_clean_on_its_own() {
     let files = crate::loader::FsLoader.list(&root, "duly").unwrap();
     assert!(files.len() >= 6);
     for file in files {
-        let checked = check(&crate::loader::FsLoader, std::slice::from_ref(&file), &CheckOptions::default());
-        assert!(checked.diagnostics.is_empty(), "{}: {:#?}", file.display(), checked.diagnostics);
+        let checked = check(
+            &crate::loader::FsLoader,
+            std::slice::from_ref(&file),
+            &CheckOptions::default(),
+        );
+        assert!(
+            checked.diagnostics.is_empty(),
+            "{}: {:#?}",
+            file.display(),
+            checked.diagnostics
+        );
         assert!(checked.rules.is_some());
     }
 }
