@@ -4,7 +4,7 @@
 //! a checked workflow graph that the engine runs.
 //!
 //! - [`syntax::parse`] reads one file into an [`ast::SourceFile`];
-//! - [`check`] loads files through a [`SourceLoader`] (imports, closure files,
+//! - [`check()`] loads files through a [`SourceLoader`] (imports, closure files,
 //!   plugin scripts), checks them together and returns a [`Checked`]: every
 //!   [`Diagnostic`] found, and the [`model::RuleSet`] when there is no error;
 //! - [`graph::WorkflowGraph`] is a checked workflow as a `petgraph` graph;

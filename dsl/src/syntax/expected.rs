@@ -63,6 +63,15 @@ pub(super) fn allowed_in(context: Context) -> String {
     )
 }
 
+/// `text` with its first letter upper-case, to follow a full sentence.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 fn join_or(items: &[String]) -> String {
     match items {
         [] => String::new(),
@@ -285,9 +294,12 @@ pub(super) fn describe(
             format!("{shown} cannot be used {}", context_name(context))
         } else {
             if let Some(s) = did_you_mean(word, here.iter().copied()) {
-                help = format!("did you mean `{s}`? {help}");
+                help = format!("did you mean `{s}`? {}", capitalized(&help));
             } else if word.chars().any(|c| c.is_ascii_uppercase()) {
-                help = format!("words of the language are lower-case. {help}");
+                help = format!(
+                    "words of the language are lower-case. {}",
+                    capitalized(&help)
+                );
             }
             format!("unexpected {shown} {}", context_name(context))
         };
