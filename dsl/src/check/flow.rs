@@ -114,10 +114,16 @@ impl Checker<'_> {
             } else {
                 format!("steps {} open each other in a loop", names.join(", "))
             };
+            let recurring_self = cycle.len() == 1 && at.repeats.is_some();
+            let help = if recurring_self {
+                "a recurring step opens each next occurrence by itself: remove this `open`"
+            } else {
+                "a step that happens again and again is declared with `repeats { … }`, which opens each next occurrence itself; otherwise end the loop with `end`"
+            };
             self.push(
                 Diagnostic::error("step-cycle", message)
                     .at(file, span, "this leads back round the loop")
-                    .help("a step that happens again and again is declared with `repeats { … }`, which opens each next occurrence itself; otherwise end the loop with `end`"),
+                    .help(help),
             );
         }
 

@@ -108,3 +108,10 @@ fn oversized_input_is_refused() {
     let (_, diagnostics) = read(&text);
     assert_eq!(diagnostics[0].code, "file-too-large");
 }
+
+#[test]
+fn a_byte_order_mark_and_crlf_line_ends_are_fine() {
+    let (file, diagnostics) = read("\u{feff}# rules\r\nworkflow w {\r\n  title \"W\"\r\n}\r\n");
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    assert_eq!(file.items.len(), 1);
+}
