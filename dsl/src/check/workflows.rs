@@ -494,7 +494,7 @@ impl<'l> Checker<'l> {
             }
         };
         if let (Some(national), Some((file, _))) = (st.national, st.schedule) {
-            self.compare_with_national(wf, st, national, &schedule, file);
+            self.compare_with_national(st, national, &schedule, file);
         }
 
         let mut reactions = Vec::new();
@@ -684,7 +684,7 @@ impl<'l> Checker<'l> {
                     continue;
                 }
                 if let Some(o) = &event.outcome {
-                    let declared = self.outcomes_of(&event.step.name, st, step_names);
+                    let declared = self.outcomes_of(&event.step.name, st);
                     if event.milestone != model::Milestone::Completed {
                         self.push(
                             Diagnostic::error("syntax", "only a completion has an outcome")
@@ -735,9 +735,9 @@ impl<'l> Checker<'l> {
         })
     }
 
-    /// The outcomes the step `name` declares (only known for `own`, the step
-    /// being checked; other steps' outcomes are checked by `outcomes_index`).
-    fn outcomes_of(&self, name: &str, own: &St<'_>, _steps: &[&str]) -> Option<Vec<String>> {
+    /// The outcomes the step `name` declares: `own`'s as merged so far, or
+    /// any other step's from the index.
+    fn outcomes_of(&self, name: &str, own: &St<'_>) -> Option<Vec<String>> {
         if name == own.id.name {
             return Some(own.outcomes.iter().map(|o| o.name.clone()).collect());
         }
@@ -899,15 +899,12 @@ impl<'l> Checker<'l> {
     /// Checks that a local timescale is no longer than the national one it replaces.
     fn compare_with_national(
         &mut self,
-        wf: &Wf<'_>,
         st: &St<'_>,
         national: (FileId, Sched<'_>),
         local: &Schedule,
         local_file: FileId,
     ) {
-        let Some((nfile, nsched)) = Some(national) else {
-            return;
-        };
+        let (nfile, nsched) = national;
         let national_rules: Vec<(String, &Timescale, Option<&ConditionAst>)> = match nsched {
             Sched::Once(t) => vec![("".into(), t, None)],
             Sched::Repeats(r) => r
@@ -948,7 +945,6 @@ impl<'l> Checker<'l> {
                 .collect(),
             None => Vec::new(),
         };
-        let _ = wf;
         let nname = self
             .sources
             .get(nfile)
