@@ -1,9 +1,13 @@
 //! `duly`: check statutory workflows, run cases against them, report breaches.
 
+mod check;
+mod explain;
 mod r#gen;
+mod graph;
 mod holidays;
 mod import;
 mod ingest;
+mod rules;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -19,6 +23,12 @@ struct Cli {
 /// What `duly` can do.
 #[derive(Subcommand)]
 enum Command {
+    /// Check workflow files and say, in plain English, what is wrong.
+    Check(check::Args),
+    /// Draw a workflow as a Graphviz (dot) or Mermaid graph.
+    Graph(graph::Args),
+    /// Read a workflow back in plain English, for review.
+    Explain(explain::Args),
     /// Turn a DfE return (CIN census XML, SSDA903 CSV) into events.
     Import(import::Args),
     /// List the bank holidays of a built-in calendar for a year.
@@ -31,6 +41,9 @@ enum Command {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::Check(args) => check::run(args),
+        Command::Graph(args) => graph::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Import(args) => import::run(args),
         Command::Holidays(args) => holidays::run(args),
         Command::Gen(args) => r#gen::run(args),
