@@ -234,14 +234,14 @@ fn table(
     let count = |status: Status| rows.iter().filter(|r| r.deadline.status == status).count();
     writeln!(
         out,
-        "as of {}: {cases} case{}, {} deadline{}: {} overdue, {} approaching, {} open, {} late, {} met, {} cancelled",
+        "as of {}: {cases} case{}, {} deadline{}: {} overdue, {} open ({} approaching), {} late, {} met, {} cancelled",
         options.as_of.date,
         if cases == 1 { "" } else { "s" },
         rows.len(),
         if rows.len() == 1 { "" } else { "s" },
         count(Status::Overdue),
-        rows.iter().filter(|r| r.deadline.approaching).count(),
         count(Status::Open),
+        rows.iter().filter(|r| r.deadline.approaching).count(),
         count(Status::Late),
         count(Status::Met),
         count(Status::Cancelled),

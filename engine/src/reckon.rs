@@ -185,6 +185,10 @@ impl Calendars {
                 let text = reckoning.to_string();
                 let count = format!("{} after {from_text}", reckoning.period);
                 match text.strip_prefix(&count) {
+                    // Working days with no holiday in between: name the calendar all the same.
+                    Some(rest) if rest.starts_with(" (") => {
+                        format!("; no holiday in between{rest}")
+                    }
                     Some(rest) => rest.to_owned(),
                     None => format!("; {text}"),
                 }
