@@ -7,7 +7,7 @@ use duly_events::EventError;
 use jiff::civil::Date;
 use serde::Serialize;
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -77,12 +77,13 @@ pub fn run(args: Args) -> ExitCode {
     let mut sink: Box<dyn Write> = if args.strict {
         Box::new(&mut out)
     } else {
-        Box::new(stdout.lock())
+        Box::new(BufWriter::with_capacity(1 << 20, stdout.lock()))
     };
     let result = match args.format {
         RunFormat::Json => json(&engine, file, &options, &mut sink),
         RunFormat::Table => table(&engine, file, &options, &mut sink),
     };
+    let result = result.and_then(|errors| sink.flush().map(|_| errors));
     drop(sink);
     let errors = match result {
         Ok(errors) => errors,
@@ -147,11 +148,9 @@ fn json(
     let mut first = true;
     let mut failed = None;
     let mut case_errors = Vec::new();
-    let summary = engine.run(BufReader::new(file), options, |state: CaseState| {
-        if failed.is_some() {
-            return;
-        }
-        case_errors.extend(state.errors.iter().cloned());
+    // Each case is written to JSON on every core; the texts are then
+    // joined in order of case id.
+    let to_json = |state: CaseState| {
         let case = CaseOut {
             case: &state.case,
             deadlines: &state.deadlines,
@@ -161,12 +160,19 @@ fn json(
             actions: &state.actions,
             hook_errors: &state.hook_errors,
         };
-        let written = (|| {
+        (serde_json::to_vec(&case), state.errors)
+    };
+    let summary = engine.run_with(BufReader::new(file), options, to_json, |(text, errors)| {
+        if failed.is_some() {
+            return;
+        }
+        case_errors.extend(errors);
+        let written = text.map_err(std::io::Error::other).and_then(|text| {
             if !first {
                 out.write_all(b",")?;
             }
-            serde_json::to_writer(&mut *out, &case).map_err(std::io::Error::other)
-        })();
+            out.write_all(&text)
+        });
         first = false;
         if let Err(err) = written {
             failed = Some(err);

@@ -3,13 +3,13 @@
 //! core and handed to the caller one at a time, in order of case id, so that
 //! a report never needs to hold every case.
 
-use crate::ingest::{Pool, check};
+use crate::ingest::{FastHash, Pool, check};
 use crate::state::{AsOf, CaseState};
 use crate::{CaseEvent, Engine};
 use duly_events::{EventError, parse_line};
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 /// Bytes of input parsed together: large enough to keep both cores busy,
 /// small enough that only the compact events stay in memory.
@@ -42,7 +42,7 @@ pub struct RunSummary {
 /// Events grouped by case, compactly.
 #[derive(Debug, Default)]
 pub struct CaseBook {
-    index: HashMap<Box<str>, usize>,
+    index: HashMap<Box<str>, usize, FastHash>,
     names: Vec<Box<str>>,
     events: Vec<Vec<CaseEvent>>,
 }
@@ -76,31 +76,43 @@ impl Engine {
         let mut book = CaseBook::default();
         let mut errors = Vec::new();
         let mut line = 0usize;
-        let mut buffer = Vec::with_capacity(CHUNK_BYTES + 4096);
-        loop {
-            buffer.clear();
-            let first_line = line + 1;
-            let mut ends = Vec::new();
-            while buffer.len() < CHUNK_BYTES {
-                let read = input.read_until(b'\n', &mut buffer)?;
-                if read == 0 {
-                    break;
+        let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (1 << 16));
+        let mut ends: Vec<usize> = Vec::new();
+        let mut parsed: Vec<Option<Result<(String, CaseEvent), EventError>>> = Vec::new();
+        let mut eof = false;
+        while !(eof && buffer.is_empty()) {
+            // Fill the chunk; keep a part line at its end for the next one.
+            while !eof && buffer.len() < CHUNK_BYTES {
+                let room = (CHUNK_BYTES - buffer.len()) as u64;
+                if (&mut input).take(room).read_to_end(&mut buffer)? == 0 {
+                    eof = true;
                 }
-                line += 1;
-                ends.push(buffer.len());
             }
-            if ends.is_empty() {
-                break;
+            let cut = match memchr::memrchr(b'\n', &buffer) {
+                _ if eof => buffer.len(),
+                Some(last) => last + 1,
+                // One line longer than a chunk: read on until it ends.
+                None => {
+                    let room = (buffer.len() as u64).max(CHUNK_BYTES as u64);
+                    if (&mut input).take(room).read_to_end(&mut buffer)? == 0 {
+                        eof = true;
+                    }
+                    continue;
+                }
+            };
+            ends.clear();
+            ends.extend(memchr::memchr_iter(b'\n', &buffer[..cut]).map(|i| i + 1));
+            if ends.last() != Some(&cut) && cut > 0 {
+                ends.push(cut);
             }
-            let mut lines = Vec::with_capacity(ends.len());
-            let mut start = 0;
-            for (n, &end) in ends.iter().enumerate() {
-                lines.push((first_line + n, &buffer[start..end]));
-                start = end;
-            }
-            let parsed: Vec<Option<Result<(String, CaseEvent), EventError>>> = lines
-                .par_iter()
-                .map_init(Pool::default, |pool, &(n, bytes)| {
+            let first_line = line + 1;
+            let (chunk, ends_ref) = (&buffer[..cut], &ends);
+            (0..ends.len())
+                .into_par_iter()
+                .map_init(Pool::default, |pool, i| {
+                    let start = if i == 0 { 0 } else { ends_ref[i - 1] };
+                    let bytes = &chunk[start..ends_ref[i]];
+                    let n = first_line + i;
                     let text = match std::str::from_utf8(bytes) {
                         Ok(text) => text.trim_end_matches(['\n', '\r']),
                         Err(_) => {
@@ -123,13 +135,15 @@ impl Engine {
                     }
                     Some(check(&self.plan, n, event, pool))
                 })
-                .collect();
-            for result in parsed.into_iter().flatten() {
+                .collect_into_vec(&mut parsed);
+            for result in parsed.drain(..).flatten() {
                 match result {
                     Ok((case, event)) => book.add(case, event),
                     Err(error) => errors.push(error),
                 }
             }
+            line += ends.len();
+            buffer.drain(..cut);
         }
         // Growth by doubling leaves up to half of each case's list unused.
         for events in &mut book.events {
@@ -142,11 +156,19 @@ impl Engine {
 
     /// Replays every case of `book` as of `as_of` on every core, handing each
     /// state to `each` in order of case id. Returns how many cases ran.
-    pub fn replay_book(
+    pub fn replay_book(&self, book: CaseBook, as_of: AsOf, each: impl FnMut(CaseState)) -> usize {
+        self.replay_book_with(book, as_of, |state| state, each)
+    }
+
+    /// Like [`Engine::replay_book`], but first turns each state into what the
+    /// caller needs with `map`, on every core (a report's rows, a JSON text),
+    /// then hands the results to `each` in order of case id.
+    pub fn replay_book_with<T: Send>(
         &self,
         book: CaseBook,
         as_of: AsOf,
-        mut each: impl FnMut(CaseState),
+        map: impl Fn(CaseState) -> T + Sync,
+        mut each: impl FnMut(T),
     ) -> usize {
         let CaseBook {
             names, mut events, ..
@@ -159,12 +181,12 @@ impl Engine {
                 .iter()
                 .map(|&slot| (slot, std::mem::take(&mut events[slot])))
                 .collect();
-            let states: Vec<CaseState> = work
+            let done: Vec<T> = work
                 .into_par_iter()
-                .map(|(slot, case_events)| self.case_state(&names[slot], case_events, as_of))
+                .map(|(slot, case_events)| map(self.case_state(&names[slot], case_events, as_of)))
                 .collect();
-            for state in states {
-                each(state);
+            for result in done {
+                each(result);
             }
         }
         cases
@@ -178,9 +200,21 @@ impl Engine {
         options: &RunOptions,
         each: impl FnMut(CaseState),
     ) -> std::io::Result<RunSummary> {
+        self.run_with(input, options, |state| state, each)
+    }
+
+    /// Like [`Engine::run`], with `map` applied to each state on every core
+    /// before `each` receives the results in order of case id.
+    pub fn run_with<R: BufRead, T: Send>(
+        &self,
+        input: R,
+        options: &RunOptions,
+        map: impl Fn(CaseState) -> T + Sync,
+        each: impl FnMut(T),
+    ) -> std::io::Result<RunSummary> {
         let (book, mut errors) = self.read_events(input, options.case.as_deref())?;
         let events = book.events.iter().map(Vec::len).sum();
-        let cases = self.replay_book(book, options.as_of, each);
+        let cases = self.replay_book_with(book, options.as_of, map, each);
         errors.sort_by_key(|e| e.line);
         Ok(RunSummary {
             errors,

@@ -38,7 +38,7 @@ impl Value {
 /// Fact names and text values, shared between the events that repeat them
 /// (a team, a worker): a few hundred texts instead of one per event.
 #[derive(Debug, Default)]
-pub(crate) struct Pool(std::collections::HashSet<Arc<str>>);
+pub(crate) struct Pool(std::collections::HashSet<Arc<str>, FastHash>);
 
 /// Texts a pool holds at most; past that, new texts are not shared.
 const POOL_LIMIT: usize = 100_000;
@@ -55,6 +55,48 @@ impl Pool {
         text
     }
 }
+
+/// A quick hash for ids and fact texts (FxHash's mixing, eight bytes at a
+/// time): SipHash's protection against chosen keys is not needed for a file
+/// the council itself supplies, and it cost more than the look-ups.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let mut word = [0u8; 8];
+        let rest = chunks.remainder();
+        word[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(word) ^ rest.len() as u64);
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// Builds [`FastHasher`]s.
+pub(crate) type FastHash = std::hash::BuildHasherDefault<FastHasher>;
 
 /// A fact an event sets (`Some`) or removes (`None`).
 #[derive(Debug, Clone, PartialEq)]

@@ -9,8 +9,8 @@ use crate::plugin::{
 };
 use crate::reckon::{Due, Worked};
 use crate::state::{
-    AsOf, CaseState, Cause, Deadline, Episode, Lateness, MilestoneName, Occurrence, OpenStep,
-    Status,
+    AsOf, CaseState, Cause, Deadline, Episode, EventId, Lateness, MilestoneName, Occurrence,
+    OpenStep, Status,
 };
 use duly_calendar::{Period, start_of_day};
 use duly_dsl::model::{CompareOp, Condition, Milestone, Pick, Value};
@@ -144,7 +144,7 @@ struct Resolved {
     source: Option<Arc<str>>,
     local: bool,
     rule: Arc<str>,
-    anchor_event: Option<Arc<str>>,
+    anchor_event: Option<EventId>,
 }
 
 /// The replay of one case.
@@ -842,10 +842,7 @@ impl<'a> Replay<'a> {
                 .map(|(_, _, e)| e)
                 .unwrap_or(anchor_occ.opened_during),
         };
-        let anchor_event = self
-            .events
-            .get(anchor_event as usize)
-            .map(|e| Arc::from(e.id.as_str()));
+        let anchor_event = self.events.get(anchor_event as usize).map(|e| e.id.clone());
         let which = match hit.how {
             How::Previous => "previous ",
             How::First => "first ",
@@ -1010,8 +1007,8 @@ impl<'a> Replay<'a> {
         let event_id = |e: u32| {
             self.events
                 .get(e as usize)
-                .map(|e| Arc::from(e.id.as_str()))
-                .unwrap_or_else(|| Arc::from(""))
+                .map(|e| e.id.clone())
+                .unwrap_or_default()
         };
         let occurrences = self
             .occs

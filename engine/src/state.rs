@@ -12,6 +12,10 @@ use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// An event id, as the case system wrote it: kept inline when short (up to
+/// 24 bytes), so that copying one costs no allocation.
+pub type EventId = compact_str::CompactString;
+
 /// The moment a state is judged at. Only events up to it count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AsOf {
@@ -118,7 +122,7 @@ pub struct Deadline {
     /// Where the rule was written (`file:line`), or the plugin that required it.
     pub rule: Arc<str>,
     /// The event the deadline counts from, if any.
-    pub anchor_event: Option<Arc<str>>,
+    pub anchor_event: Option<EventId>,
 }
 
 impl Serialize for Deadline {
@@ -189,7 +193,7 @@ pub enum Cause {
     /// An event for the step itself (`start`, or a `complete` with nothing open).
     Event {
         /// The event id.
-        event: Arc<str>,
+        event: EventId,
     },
     /// A reaction (`on … open`) of another occurrence.
     Reaction {
@@ -243,11 +247,11 @@ pub struct Occurrence {
     /// When it started: the start event, else when it opened.
     pub started: At,
     /// The start event, if one came.
-    pub start_event: Option<Arc<str>>,
+    pub start_event: Option<EventId>,
     /// What opened it.
     pub cause: Cause,
     /// When it was completed, with which outcome, by which event.
-    pub completed: Option<(At, Option<Arc<str>>, Arc<str>)>,
+    pub completed: Option<(At, Option<Arc<str>>, EventId)>,
     /// When it was closed without completing, and by what.
     pub closed: Option<(At, String)>,
     /// Index into [`CaseState::episodes`].
