@@ -39,15 +39,48 @@ pub struct RunSummary {
     pub cases: usize,
 }
 
+/// Shards of the case book: cases are spread over them by a hash of their
+/// id, so that grouping a chunk's events runs on every core.
+const SHARDS: usize = 64;
+
 /// Events grouped by case, compactly.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CaseBook {
+    shards: Vec<Shard>,
+}
+
+impl Default for CaseBook {
+    fn default() -> Self {
+        CaseBook {
+            shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+        }
+    }
+}
+
+impl CaseBook {
+    /// How many events it holds.
+    pub fn events(&self) -> usize {
+        self.shards
+            .iter()
+            .flat_map(|s| &s.events)
+            .map(Vec::len)
+            .sum()
+    }
+
+    /// How many cases it holds.
+    pub fn cases(&self) -> usize {
+        self.shards.iter().map(|s| s.names.len()).sum()
+    }
+}
+
+#[derive(Debug, Default)]
+struct Shard {
     index: HashMap<Box<str>, usize, FastHash>,
     names: Vec<Box<str>>,
     events: Vec<Vec<CaseEvent>>,
 }
 
-impl CaseBook {
+impl Shard {
     fn add(&mut self, case: String, event: CaseEvent) {
         let slot = match self.index.get(case.as_str()) {
             Some(&slot) => slot,
@@ -64,10 +97,35 @@ impl CaseBook {
     }
 }
 
+fn shard_of(case: &str) -> usize {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = FastHash::default().build_hasher();
+    hasher.write(case.as_bytes());
+    // The high bits mix best.
+    (hasher.finish() >> 58) as usize % SHARDS
+}
+
+/// What one worker made of part of a chunk: events by shard, and errors.
+struct Parsed {
+    pool: Pool,
+    shards: Vec<Vec<(String, CaseEvent)>>,
+    errors: Vec<EventError>,
+}
+
+impl Parsed {
+    fn new() -> Parsed {
+        Parsed {
+            pool: Pool::default(),
+            shards: (0..SHARDS).map(|_| Vec::new()).collect(),
+            errors: Vec::new(),
+        }
+    }
+}
+
 impl Engine {
     /// Reads events in the event format from `input`, keeping those of the
     /// selected cases that fit the rules, and reports each line that does
-    /// not. Parsing runs on every core.
+    /// not, by line. Parsing and grouping run on every core.
     pub fn read_events<R: BufRead>(
         &self,
         mut input: R,
@@ -78,7 +136,6 @@ impl Engine {
         let mut line = 0usize;
         let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (1 << 16));
         let mut ends: Vec<usize> = Vec::new();
-        let mut parsed: Vec<Option<Result<(String, CaseEvent), EventError>>> = Vec::new();
         let mut eof = false;
         while !(eof && buffer.is_empty()) {
             // Fill the chunk; keep a part line at its end for the next one.
@@ -107,51 +164,84 @@ impl Engine {
             }
             let first_line = line + 1;
             let (chunk, ends_ref) = (&buffer[..cut], &ends);
-            (0..ends.len())
+            let parsed: Vec<Parsed> = (0..ends.len())
                 .into_par_iter()
-                .map_init(Pool::default, |pool, i| {
+                .fold(Parsed::new, |mut parsed, i| {
                     let start = if i == 0 { 0 } else { ends_ref[i - 1] };
-                    let bytes = &chunk[start..ends_ref[i]];
                     let n = first_line + i;
-                    let text = match std::str::from_utf8(bytes) {
-                        Ok(text) => text.trim_end_matches(['\n', '\r']),
-                        Err(_) => {
-                            return Some(Err(EventError::new(
-                                n,
-                                None,
-                                "the line is not valid UTF-8: save the file as UTF-8",
-                            )));
+                    match self.read_line(n, &chunk[start..ends_ref[i]], only, &mut parsed.pool) {
+                        None => {}
+                        Some(Ok((case, event))) => {
+                            parsed.shards[shard_of(&case)].push((case, event))
                         }
-                    };
-                    if text.trim().is_empty() {
-                        return None;
+                        Some(Err(error)) => parsed.errors.push(error),
                     }
-                    let event = match parse_line(n, text) {
-                        Ok(event) => event,
-                        Err(error) => return Some(Err(error)),
-                    };
-                    if only.is_some_and(|case| case != event.case) {
-                        return None;
-                    }
-                    Some(check(&self.plan, n, event, pool))
+                    parsed
                 })
-                .collect_into_vec(&mut parsed);
-            for result in parsed.drain(..).flatten() {
-                match result {
-                    Ok((case, event)) => book.add(case, event),
-                    Err(error) => errors.push(error),
+                .collect();
+            // Each shard takes its events from every worker, on every core.
+            // The order within a case does not matter: replay sorts by line.
+            let mut columns: Vec<Vec<Vec<(String, CaseEvent)>>> =
+                (0..SHARDS).map(|_| Vec::new()).collect();
+            for mut part in parsed {
+                errors.append(&mut part.errors);
+                for (column, events) in columns.iter_mut().zip(part.shards.drain(..)) {
+                    column.push(events);
                 }
             }
+            book.shards
+                .par_iter_mut()
+                .zip(columns.into_par_iter())
+                .for_each(|(shard, column)| {
+                    for (case, event) in column.into_iter().flatten() {
+                        shard.add(case, event);
+                    }
+                });
             line += ends.len();
             buffer.drain(..cut);
         }
         // Growth by doubling leaves up to half of each case's list unused.
-        for events in &mut book.events {
-            if events.capacity() > events.len() + events.len() / 4 + 4 {
-                events.shrink_to_fit();
-            }
-        }
+        book.shards
+            .par_iter_mut()
+            .flat_map(|s| s.events.par_iter_mut())
+            .for_each(|events| {
+                if events.capacity() > events.len() + events.len() / 4 + 4 {
+                    events.shrink_to_fit();
+                }
+            });
+        errors.sort_by_key(|e| e.line);
         Ok((book, errors))
+    }
+
+    /// One line: parsed, checked against the rules, kept if its case is selected.
+    fn read_line(
+        &self,
+        n: usize,
+        bytes: &[u8],
+        only: Option<&str>,
+        pool: &mut Pool,
+    ) -> Option<Result<(String, CaseEvent), EventError>> {
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text.trim_end_matches(['\n', '\r']),
+            Err(_) => {
+                return Some(Err(EventError::new(
+                    n,
+                    None,
+                    "the line is not valid UTF-8: save the file as UTF-8",
+                )));
+            }
+        };
+        if text.trim().is_empty() {
+            return None;
+        }
+        let event = match parse_line(n, text) {
+            Ok(event) => event,
+            Err(error) => return Some(Err(error)),
+        };
+        if only.is_some_and(|case| case != event.case) {
+            return None;
+        }
+        Some(check(&self.plan, n, event, pool))
     }
 
     /// Replays every case of `book` as of `as_of` on every core, handing each
@@ -170,20 +260,28 @@ impl Engine {
         map: impl Fn(CaseState) -> T + Sync,
         mut each: impl FnMut(T),
     ) -> usize {
-        let CaseBook {
-            names, mut events, ..
-        } = book;
-        let mut order: Vec<usize> = (0..names.len()).collect();
-        order.sort_by(|&a, &b| names[a].cmp(&names[b]));
+        let mut shards = book.shards;
+        let mut order: Vec<(usize, usize)> = shards
+            .iter()
+            .enumerate()
+            .flat_map(|(k, s)| (0..s.names.len()).map(move |slot| (k, slot)))
+            .collect();
+        order.par_sort_unstable_by(|&(a, i), &(b, j)| shards[a].names[i].cmp(&shards[b].names[j]));
         let cases = order.len();
         for batch in order.chunks(CASES_PER_BATCH) {
-            let work: Vec<(usize, Vec<CaseEvent>)> = batch
+            let work: Vec<(Box<str>, Vec<CaseEvent>)> = batch
                 .iter()
-                .map(|&slot| (slot, std::mem::take(&mut events[slot])))
+                .map(|&(k, slot)| {
+                    let shard = &mut shards[k];
+                    (
+                        std::mem::take(&mut shard.names[slot]),
+                        std::mem::take(&mut shard.events[slot]),
+                    )
+                })
                 .collect();
             let done: Vec<T> = work
                 .into_par_iter()
-                .map(|(slot, case_events)| map(self.case_state(&names[slot], case_events, as_of)))
+                .map(|(name, case_events)| map(self.case_state(&name, case_events, as_of)))
                 .collect();
             for result in done {
                 each(result);
@@ -212,10 +310,9 @@ impl Engine {
         map: impl Fn(CaseState) -> T + Sync,
         each: impl FnMut(T),
     ) -> std::io::Result<RunSummary> {
-        let (book, mut errors) = self.read_events(input, options.case.as_deref())?;
-        let events = book.events.iter().map(Vec::len).sum();
+        let (book, errors) = self.read_events(input, options.case.as_deref())?;
+        let events = book.events();
         let cases = self.replay_book_with(book, options.as_of, map, each);
-        errors.sort_by_key(|e| e.line);
         Ok(RunSummary {
             errors,
             events,

@@ -79,7 +79,56 @@
 //! run a whole event file over every core ([`Engine::run`]), which hands
 //! each case's state to a callback in order of case id.
 //!
-//! Local escalation plugins implement [`Plugin`]; see [`plugin`].
+//! Local escalation plugins implement [`Plugin`]; see [`plugin`]. Rule
+//! scenarios (events in, expected deadlines out) are in [`scenario`].
+//!
+//! ```
+//! use duly_engine::{AsOf, Engine, RunOptions, Status};
+//!
+//! let rules = duly_dsl::check_text("cp.duly", r#"
+//! workflow child_protection {
+//!   title "Child protection"
+//!   version "2018.1"
+//!   source "Working Together to Safeguard Children 2018"
+//!   calendar england_and_wales
+//!   starts with strategy_discussion
+//!
+//!   step strategy_discussion {
+//!     title "Strategy discussion"
+//!     outcomes s47, no_s47
+//!     on s47 open icpc
+//!     on no_s47 end
+//!   }
+//!
+//!   step icpc {
+//!     title "Initial child protection conference"
+//!     due 15 working days after strategy_discussion completed
+//!       source "Working Together to Safeguard Children 2018, chapter 1"
+//!     on complete end
+//!   }
+//! }
+//! "#).rules.expect("the rules check");
+//! let engine = Engine::new(rules)?;
+//!
+//! let events = r#"{"id": "e-3", "case": "C123", "at": "2019-04-12", "step": "strategy_discussion", "action": "complete", "outcome": "s47"}
+//! {"id": "e-9", "case": "C123", "at": "2019-05-09", "step": "icpc", "action": "complete"}
+//! "#;
+//! let options = RunOptions { as_of: AsOf::end_of("2019-06-30".parse()?), case: None };
+//! let mut cases = Vec::new();
+//! let summary = engine.run(events.as_bytes(), &options, |case| cases.push(case))?;
+//! assert!(summary.errors.is_empty());
+//!
+//! let icpc = &cases[0].deadlines[0];
+//! assert_eq!(icpc.due.to_string(), "2019-05-08");
+//! assert_eq!(icpc.status, Status::Late);
+//! assert_eq!(
+//!     icpc.explanation,
+//!     "due Wed 8 May 2019: 15 working days after the strategy discussion on Fri 12 Apr 2019 \
+//!      (event e-3); skipped Good Friday 19 Apr, Easter Monday 22 Apr, Early May bank holiday \
+//!      6 May (England and Wales); Working Together to Safeguard Children 2018, chapter 1"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod batch;
 mod ingest;

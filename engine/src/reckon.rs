@@ -138,13 +138,13 @@ pub struct Calendars {
 }
 
 /// Day-anchored due moments already worked out on this thread.
-type DayCache = HashMap<(u64, usize, Date, Period), Arc<Worked>>;
+type DayCache = HashMap<(u64, usize, Date, Period), Arc<Worked>, crate::ingest::FastHash>;
 
 /// At most this many remembered due moments per thread (about 1 MB).
 const CACHE_LIMIT: usize = 8192;
 
 thread_local! {
-    static WORKED: RefCell<DayCache> = RefCell::new(HashMap::new());
+    static WORKED: RefCell<DayCache> = RefCell::new(DayCache::default());
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
