@@ -1120,8 +1120,10 @@ impl<'a> Replay<'a> {
         }
         loop {
             let mut next: Option<(Timestamp, u8, u32)> = None;
-            for (o, occ) in self.occs.iter().enumerate() {
-                if !occ.is_open() || (occ.warned && occ.breached) {
+            // Only open occurrences can pass a warning or a due moment.
+            for o in self.open.iter().flatten().map(|&o| o as usize) {
+                let occ = &self.occs[o];
+                if occ.warned && occ.breached {
                     continue;
                 }
                 let Ok(resolved) = self.resolve(o as u32) else {
