@@ -122,83 +122,114 @@ impl Parsed {
     }
 }
 
+/// Whole lines of input, with where each ends and the number of the first.
+struct Chunk {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    first_line: usize,
+}
+
+/// Cuts input into chunks of whole lines.
+struct ChunkReader {
+    /// Bytes a chunk aims at.
+    size: usize,
+    /// The start of a line that the last chunk cut off.
+    carry: Vec<u8>,
+    /// Lines handed out so far.
+    lines: usize,
+    eof: bool,
+    /// A used chunk's buffer, to fill again.
+    spare: Option<Vec<u8>>,
+}
+
+impl ChunkReader {
+    fn new(size: usize) -> ChunkReader {
+        ChunkReader {
+            size: size.max(1),
+            carry: Vec::new(),
+            lines: 0,
+            eof: false,
+            spare: None,
+        }
+    }
+
+    /// The next chunk, filled into `buffer`; `None` at the end.
+    fn next<R: BufRead>(
+        &mut self,
+        input: &mut R,
+        mut buffer: Vec<u8>,
+    ) -> std::io::Result<Option<Chunk>> {
+        buffer.clear();
+        buffer.reserve(self.size + (1 << 16));
+        buffer.append(&mut self.carry);
+        let mut want = self.size;
+        loop {
+            while !self.eof && buffer.len() < want {
+                let room = (want - buffer.len()) as u64;
+                if input.take(room).read_to_end(&mut buffer)? == 0 {
+                    self.eof = true;
+                }
+            }
+            match memchr::memrchr(b'\n', &buffer) {
+                _ if self.eof => break,
+                Some(last) => {
+                    self.carry.extend_from_slice(&buffer[last + 1..]);
+                    buffer.truncate(last + 1);
+                    break;
+                }
+                // One line longer than a chunk: read on until it ends.
+                None => want = (buffer.len() * 2).max(1),
+            }
+        }
+        if buffer.is_empty() {
+            return Ok(None);
+        }
+        let mut ends: Vec<usize> = memchr::memchr_iter(b'\n', &buffer).map(|i| i + 1).collect();
+        if ends.last() != Some(&buffer.len()) {
+            ends.push(buffer.len());
+        }
+        let first_line = self.lines + 1;
+        self.lines += ends.len();
+        Ok(Some(Chunk {
+            bytes: buffer,
+            ends,
+            first_line,
+        }))
+    }
+}
+
 impl Engine {
     /// Reads events in the event format from `input`, keeping those of the
     /// selected cases that fit the rules, and reports each line that does
     /// not, by line. Parsing and grouping run on every core.
     pub fn read_events<R: BufRead>(
         &self,
+        input: R,
+        only: Option<&str>,
+    ) -> std::io::Result<(CaseBook, Vec<EventError>)> {
+        self.read_events_in(input, only, CHUNK_BYTES)
+    }
+
+    fn read_events_in<R: BufRead>(
+        &self,
         mut input: R,
         only: Option<&str>,
+        chunk_bytes: usize,
     ) -> std::io::Result<(CaseBook, Vec<EventError>)> {
         let mut book = CaseBook::default();
         let mut errors = Vec::new();
-        let mut line = 0usize;
-        let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (1 << 16));
-        let mut ends: Vec<usize> = Vec::new();
-        let mut eof = false;
-        while !(eof && buffer.is_empty()) {
-            // Fill the chunk; keep a part line at its end for the next one.
-            while !eof && buffer.len() < CHUNK_BYTES {
-                let room = (CHUNK_BYTES - buffer.len()) as u64;
-                if (&mut input).take(room).read_to_end(&mut buffer)? == 0 {
-                    eof = true;
-                }
-            }
-            let cut = match memchr::memrchr(b'\n', &buffer) {
-                _ if eof => buffer.len(),
-                Some(last) => last + 1,
-                // One line longer than a chunk: read on until it ends.
-                None => {
-                    let room = (buffer.len() as u64).max(CHUNK_BYTES as u64);
-                    if (&mut input).take(room).read_to_end(&mut buffer)? == 0 {
-                        eof = true;
-                    }
-                    continue;
-                }
-            };
-            ends.clear();
-            ends.extend(memchr::memchr_iter(b'\n', &buffer[..cut]).map(|i| i + 1));
-            if ends.last() != Some(&cut) && cut > 0 {
-                ends.push(cut);
-            }
-            let first_line = line + 1;
-            let (chunk, ends_ref) = (&buffer[..cut], &ends);
-            let parsed: Vec<Parsed> = (0..ends.len())
-                .into_par_iter()
-                .fold(Parsed::new, |mut parsed, i| {
-                    let start = if i == 0 { 0 } else { ends_ref[i - 1] };
-                    let n = first_line + i;
-                    match self.read_line(n, &chunk[start..ends_ref[i]], only, &mut parsed.pool) {
-                        None => {}
-                        Some(Ok((case, event))) => {
-                            parsed.shards[shard_of(&case)].push((case, event))
-                        }
-                        Some(Err(error)) => parsed.errors.push(error),
-                    }
-                    parsed
-                })
-                .collect();
-            // Each shard takes its events from every worker, on every core.
-            // The order within a case does not matter: replay sorts by line.
-            let mut columns: Vec<Vec<Vec<(String, CaseEvent)>>> =
-                (0..SHARDS).map(|_| Vec::new()).collect();
-            for mut part in parsed {
-                errors.append(&mut part.errors);
-                for (column, events) in columns.iter_mut().zip(part.shards.drain(..)) {
-                    column.push(events);
-                }
-            }
-            book.shards
-                .par_iter_mut()
-                .zip(columns.into_par_iter())
-                .for_each(|(shard, column)| {
-                    for (case, event) in column.into_iter().flatten() {
-                        shard.add(case, event);
-                    }
-                });
-            line += ends.len();
-            buffer.drain(..cut);
+        let mut reader = ChunkReader::new(chunk_bytes);
+        let mut current = reader.next(&mut input, Vec::new())?;
+        // While every core parses one chunk, this thread reads the next.
+        while let Some(chunk) = current {
+            let mut next = Ok(None);
+            let spare = reader.spare.take().unwrap_or_default();
+            rayon::in_place_scope(|scope| {
+                scope.spawn(|_| self.absorb(&chunk, only, &mut book, &mut errors));
+                next = reader.next(&mut input, spare);
+            });
+            reader.spare = Some(chunk.bytes);
+            current = next?;
         }
         // Growth by doubling leaves up to half of each case's list unused.
         book.shards
@@ -211,6 +242,48 @@ impl Engine {
             });
         errors.sort_by_key(|e| e.line);
         Ok((book, errors))
+    }
+
+    /// Parses a chunk's lines on every core and files them by case.
+    fn absorb(
+        &self,
+        chunk: &Chunk,
+        only: Option<&str>,
+        book: &mut CaseBook,
+        errors: &mut Vec<EventError>,
+    ) {
+        let ends = &chunk.ends;
+        let parsed: Vec<Parsed> = (0..ends.len())
+            .into_par_iter()
+            .fold(Parsed::new, |mut parsed, i| {
+                let start = if i == 0 { 0 } else { ends[i - 1] };
+                let n = chunk.first_line + i;
+                match self.read_line(n, &chunk.bytes[start..ends[i]], only, &mut parsed.pool) {
+                    None => {}
+                    Some(Ok((case, event))) => parsed.shards[shard_of(&case)].push((case, event)),
+                    Some(Err(error)) => parsed.errors.push(error),
+                }
+                parsed
+            })
+            .collect();
+        // Each shard takes its events from every worker, on every core.
+        // The order within a case does not matter: replay sorts by line.
+        let mut columns: Vec<Vec<Vec<(String, CaseEvent)>>> =
+            (0..SHARDS).map(|_| Vec::new()).collect();
+        for mut part in parsed {
+            errors.append(&mut part.errors);
+            for (column, events) in columns.iter_mut().zip(part.shards.drain(..)) {
+                column.push(events);
+            }
+        }
+        book.shards
+            .par_iter_mut()
+            .zip(columns.into_par_iter())
+            .for_each(|(shard, column)| {
+                for (case, event) in column.into_iter().flatten() {
+                    shard.add(case, event);
+                }
+            });
     }
 
     /// One line: parsed, checked against the rules, kept if its case is selected.
@@ -268,6 +341,8 @@ impl Engine {
             .collect();
         order.par_sort_unstable_by(|&(a, i), &(b, j)| shards[a].names[i].cmp(&shards[b].names[j]));
         let cases = order.len();
+        // While every core replays one batch, this thread hands over the last.
+        let mut finished: Vec<T> = Vec::new();
         for batch in order.chunks(CASES_PER_BATCH) {
             let work: Vec<(Box<str>, Vec<CaseEvent>)> = batch
                 .iter()
@@ -279,13 +354,22 @@ impl Engine {
                     )
                 })
                 .collect();
-            let done: Vec<T> = work
-                .into_par_iter()
-                .map(|(name, case_events)| map(self.case_state(&name, case_events, as_of)))
-                .collect();
-            for result in done {
-                each(result);
-            }
+            let mut done: Vec<T> = Vec::new();
+            rayon::in_place_scope(|scope| {
+                scope.spawn(|_| {
+                    done = work
+                        .into_par_iter()
+                        .map(|(name, case_events)| map(self.case_state(&name, case_events, as_of)))
+                        .collect();
+                });
+                for result in finished.drain(..) {
+                    each(result);
+                }
+            });
+            finished = done;
+        }
+        for result in finished {
+            each(result);
         }
         cases
     }
@@ -318,5 +402,66 @@ impl Engine {
             events,
             cases,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tests::rules::engine;
+
+    #[test]
+    fn chunks_hold_whole_lines_whatever_their_size() {
+        let text = "a\nbb\n\nccccccccccccccc\r\ndd\neeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\nlast";
+        for size in [1, 2, 3, 7, 16, 1000] {
+            let mut reader = ChunkReader::new(size);
+            let mut input = text.as_bytes();
+            let mut lines = Vec::new();
+            while let Some(chunk) = reader.next(&mut input, Vec::new()).unwrap() {
+                let mut start = 0;
+                for (i, &end) in chunk.ends.iter().enumerate() {
+                    let line = std::str::from_utf8(&chunk.bytes[start..end]).unwrap();
+                    lines.push((
+                        chunk.first_line + i,
+                        line.trim_end_matches(['\n', '\r']).to_owned(),
+                    ));
+                    start = end;
+                }
+            }
+            let expected: Vec<(usize, String)> = text
+                .lines()
+                .enumerate()
+                .map(|(i, l)| (i + 1, l.to_owned()))
+                .collect();
+            assert_eq!(lines, expected, "chunks of {size} bytes");
+        }
+    }
+
+    #[test]
+    fn line_numbers_hold_across_chunks() {
+        let good =
+            r#"{"id":"e-1","case":"C1","at":"2019-04-01","step":"referral","action":"start"}"#;
+        let mut text = String::new();
+        for i in 0..50 {
+            match i % 10 {
+                3 => text.push_str("not json\n"),
+                7 => text.push('\n'),
+                _ => text.push_str(
+                    &good
+                        .replace("e-1", &format!("e-{i}"))
+                        .replace("C1", &format!("C{}", i % 4)),
+                ),
+            }
+            if i % 10 != 3 && i % 10 != 7 {
+                text.push('\n');
+            }
+        }
+        let engine = engine();
+        for size in [10, 100, 1 << 20] {
+            let (book, errors) = engine.read_events_in(text.as_bytes(), None, size).unwrap();
+            let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+            assert_eq!(lines, [4, 14, 24, 34, 44], "chunks of {size} bytes");
+            assert_eq!((book.events(), book.cases()), (40, 4));
+        }
     }
 }
