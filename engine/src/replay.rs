@@ -1361,8 +1361,8 @@ fn explain(
     if let Some(event) = event {
         let _ = write!(text, " (event {event})");
     }
-    text.push_str(&worked.working);
     text.push_str(fallback);
+    text.push_str(&worked.working);
     if let Some(source) = source {
         text.push_str("; ");
         text.push_str(source);

@@ -502,3 +502,88 @@ fn a_start_event_moves_a_deadline_not_yet_due_but_never_erases_a_breach() {
         ("2019-05-21", Status::Overdue)
     );
 }
+
+#[test]
+fn with_nothing_on_the_chain_the_latest_in_the_episode_counts_and_the_explanation_says_so() {
+    // The conference is recorded with no enquiry before it: it opens on its
+    // own, so no strategy discussion led to it.
+    let text = "
+        e-1 2019-04-01 referral start
+        e-2 2019-04-02 referral complete strategy_discussion
+        e-3 2019-04-12 strategy_discussion complete no_s47
+        e-4 2019-05-07 icpc complete no_plan
+    ";
+    let state = state(text, "2019-06-10");
+    let icpc = deadline(&state, "icpc", 1);
+    assert_eq!(icpc.due.to_string(), "2019-05-08");
+    assert!(
+        icpc.explanation.contains(
+            "(event e-3); none on the chain of events that led here, so the latest in the episode (strategy_discussion occurrence 1)"
+        ),
+        "{}",
+        icpc.explanation
+    );
+}
+
+#[test]
+fn the_first_and_the_latest_search_the_episode_up_to_the_opening() {
+    use crate::tests::rules::{after, due, rule_set};
+    use duly_calendar::Unit;
+    use duly_dsl::model::{Milestone, Pick, Schedule};
+    let mut rules = rule_set(&[]);
+    let safeguarding = &mut rules.workflows[0];
+    let position = |id: &str| safeguarding.steps.iter().position(|s| s.id == id).unwrap();
+    let (icpc, core) = (position("icpc"), position("core_group"));
+    safeguarding.steps[icpc].schedule = Schedule::Once(due(
+        15,
+        Unit::WorkingDays,
+        after("strategy_discussion", Milestone::Completed, Pick::First),
+        "first",
+    ));
+    safeguarding.steps[core].schedule = Schedule::Once(due(
+        10,
+        Unit::WorkingDays,
+        after("strategy_discussion", Milestone::Completed, Pick::Latest),
+        "latest",
+    ));
+    let rules =
+        duly_dsl::model::RuleSet::new(rules.workflows.clone(), rules.calendars.clone(), Vec::new());
+    let engine = crate::Engine::new(rules).unwrap();
+    let text = "
+        e-1 2019-04-01 referral start
+        e-2 2019-04-02 referral complete strategy_discussion
+        e-3 2019-04-12 strategy_discussion complete no_s47
+        e-4 2019-04-16 strategy_discussion complete s47
+        e-5 2019-04-17 s47_enquiry complete icpc
+        e-6 2019-05-07 icpc complete cp_plan
+        e-7 2019-05-08 strategy_discussion complete no_s47
+    ";
+    let state = engine.replay("C1", super::rules::events("C1", text), as_of("2019-06-10"));
+    let icpc = deadline(&state, "icpc", 1);
+    assert_eq!(
+        icpc.anchor_event.as_deref(),
+        Some("e-3"),
+        "{}",
+        icpc.explanation
+    );
+    assert!(
+        icpc.explanation
+            .contains("after the first strategy discussion on Fri 12 Apr 2019"),
+        "{}",
+        icpc.explanation
+    );
+    // The discussion on 8 May came after the core group opened: not counted.
+    let core = deadline(&state, "core_group", 1);
+    assert_eq!(
+        core.anchor_event.as_deref(),
+        Some("e-4"),
+        "{}",
+        core.explanation
+    );
+    assert!(
+        core.explanation
+            .contains("after the latest strategy discussion on Tue 16 Apr 2019"),
+        "{}",
+        core.explanation
+    );
+}
