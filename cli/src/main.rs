@@ -12,12 +12,12 @@ mod run;
 mod test;
 
 use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
 /// A run allocates small things on every core at a great rate; mimalloc's
 /// per-thread heaps do that far faster than the system allocator.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::process::ExitCode;
 
 /// Keeps children's social care on its statutory clock.
 #[derive(Parser)]
