@@ -146,6 +146,24 @@ impl Plan {
                 step_workflow.push(w);
             }
         }
+        // Events keep step and outcome indexes in 16 and 8 bits.
+        if step_workflow.len() >= usize::from(u16::MAX) {
+            return Err(rules_error(format!(
+                "{} steps are more than the engine can hold",
+                step_workflow.len()
+            )));
+        }
+        let outcomes = rules
+            .workflows
+            .iter()
+            .flat_map(|w| &w.steps)
+            .map(|s| s.outcomes.len())
+            .max();
+        if outcomes.is_some_and(|n| n >= usize::from(u8::MAX)) {
+            return Err(rules_error(
+                "a step has more outcomes than the engine can hold (254)".into(),
+            ));
+        }
         let mut plan = Plan {
             rules: rules.clone(),
             steps: Vec::new(),
