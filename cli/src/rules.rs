@@ -62,3 +62,24 @@ pub fn print(checked: &Checked, extra: &[Diagnostic], format: Format) {
         }
     }
 }
+
+/// Loads the rules at `path` for running cases: prints their diagnostics,
+/// and gives the engine when there is no error.
+pub fn engine(path: &std::path::Path, plugin_dirs: &[PathBuf]) -> Option<duly_engine::Engine> {
+    let checked = load(&[path.to_path_buf()], plugin_dirs);
+    let errors = checked.has_errors();
+    if errors || !checked.diagnostics.is_empty() {
+        print(&checked, &[], Format::Human);
+    }
+    let rules = checked.rules.filter(|_| !errors)?;
+    match duly_engine::Engine::new(rules) {
+        Ok(engine) => Some(engine),
+        Err(error) => {
+            eprintln!(
+                "error: the rules in `{}` cannot run: {error}",
+                path.display()
+            );
+            None
+        }
+    }
+}

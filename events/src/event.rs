@@ -49,7 +49,7 @@ impl fmt::Display for Action {
 }
 
 /// A scalar value known about a child (team, worker, date of birth, …).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Fact {
     /// `true` or `false`.
@@ -78,6 +78,51 @@ impl Fact {
             Fact::Float(n) => Some(*n),
             _ => None,
         }
+    }
+}
+
+/// Reads a plain JSON value directly (an untagged enum would buffer the
+/// value and try each variant in turn, which costs more than the rest of
+/// the line).
+impl<'de> Deserialize<'de> for Fact {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FactVisitor;
+
+        impl serde::de::Visitor<'_> for FactVisitor {
+            type Value = Fact;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("text, a number, true or false")
+            }
+
+            fn visit_bool<E>(self, v: bool) -> Result<Fact, E> {
+                Ok(Fact::Bool(v))
+            }
+
+            fn visit_i64<E>(self, v: i64) -> Result<Fact, E> {
+                Ok(Fact::Int(v))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Fact, E> {
+                Ok(i64::try_from(v)
+                    .map(Fact::Int)
+                    .unwrap_or(Fact::Float(v as f64)))
+            }
+
+            fn visit_f64<E>(self, v: f64) -> Result<Fact, E> {
+                Ok(Fact::Float(v))
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<Fact, E> {
+                Ok(Fact::Text(v.to_owned()))
+            }
+
+            fn visit_string<E>(self, v: String) -> Result<Fact, E> {
+                Ok(Fact::Text(v))
+            }
+        }
+
+        deserializer.deserialize_any(FactVisitor)
     }
 }
 

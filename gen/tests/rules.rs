@@ -259,6 +259,8 @@ fn library(local: bool) -> Library {
     let mut files: Vec<_> = std::fs::read_dir(root.join("national"))
         .unwrap()
         .map(|e| e.unwrap().path())
+        // The folder also holds the library's scenarios (`tests/`).
+        .filter(|path| path.extension().is_some_and(|e| e == "duly"))
         .collect();
     files.sort();
     for file in files {

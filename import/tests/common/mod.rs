@@ -74,7 +74,12 @@ pub fn national_steps() -> BTreeMap<String, BTreeSet<String>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/national");
     let mut steps = BTreeMap::new();
     for entry in std::fs::read_dir(dir).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let path = entry.unwrap().path();
+        // The folder also holds the library's scenarios (`tests/`).
+        if path.extension().is_none_or(|e| e != "duly") {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
         let mut current: Option<String> = None;
         for line in text.lines().map(str::trim) {
             if let Some(rest) = line.strip_prefix("step ") {

@@ -1,0 +1,323 @@
+//! `duly run`: replays every child's events against the rules as of a date,
+//! and prints each deadline with its status and how it was worked out.
+
+use crate::rules;
+use duly_engine::{AsOf, CaseState, Deadline, Engine, Lateness, RunOptions, Status};
+use duly_events::EventError;
+use jiff::civil::Date;
+use serde::Serialize;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Replay cases against the rules and report every deadline.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The rules: a folder of `.duly` files, or one file.
+    #[arg(long, value_name = "DIR")]
+    pub rules: PathBuf,
+    /// The events, one JSON object a line.
+    #[arg(long, value_name = "FILE")]
+    pub events: PathBuf,
+    /// Judge every case as of the end of this day (`YYYY-MM-DD`).
+    #[arg(long = "as-of", value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Date,
+    /// Only this child's case.
+    #[arg(long, value_name = "ID")]
+    pub case: Option<String>,
+    /// `table` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
+    pub format: RunFormat,
+    /// Fail (exit 1, printing no result) if any event is refused.
+    #[arg(long)]
+    pub strict: bool,
+    /// A folder to look for plugin scripts in.
+    #[arg(long = "plugins", value_name = "DIR")]
+    pub plugins: Vec<PathBuf>,
+}
+
+/// How `duly run` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RunFormat {
+    /// One line a deadline, overdue first.
+    Table,
+    /// The JSON contract.
+    Json,
+}
+
+fn parse_date(text: &str) -> Result<Date, String> {
+    text.parse()
+        .map_err(|_| format!("`{text}` is not a date: write `YYYY-MM-DD`"))
+}
+
+/// Runs `duly run`.
+pub fn run(args: Args) -> ExitCode {
+    let Some(engine) = rules::engine(&args.rules, &args.plugins) else {
+        return ExitCode::FAILURE;
+    };
+    let file = match File::open(&args.events) {
+        Ok(file) => file,
+        Err(err) => {
+            eprintln!(
+                "error: cannot read `{}`: {}",
+                args.events.display(),
+                err.kind()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let options = RunOptions {
+        as_of: AsOf::end_of(args.as_of),
+        case: args.case.clone(),
+    };
+    let mut out: Vec<u8> = Vec::new();
+    let stdout = std::io::stdout();
+    // In strict mode nothing is printed until the run is known to be clean.
+    let mut sink: Box<dyn Write> = if args.strict {
+        Box::new(&mut out)
+    } else {
+        Box::new(BufWriter::with_capacity(1 << 20, stdout.lock()))
+    };
+    let result = match args.format {
+        RunFormat::Json => json(&engine, file, &options, &mut sink),
+        RunFormat::Table => table(&engine, file, &options, &mut sink),
+    };
+    let result = result.and_then(|errors| sink.flush().map(|_| errors));
+    drop(sink);
+    let errors = match result {
+        Ok(errors) => errors,
+        Err(err) => {
+            eprintln!(
+                "error: cannot read `{}`: {}",
+                args.events.display(),
+                err.kind()
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.format == RunFormat::Table || args.strict {
+        for error in &errors {
+            eprintln!("{}", describe(error));
+        }
+    }
+    if args.strict && !errors.is_empty() {
+        eprintln!(
+            "error: {} event{} refused; nothing reported (--strict)",
+            errors.len(),
+            if errors.len() == 1 { " was" } else { "s were" }
+        );
+        return ExitCode::FAILURE;
+    }
+    if args.strict && std::io::stdout().write_all(&out).is_err() {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+fn describe(error: &EventError) -> String {
+    match &error.field {
+        Some(field) => format!("line {} (`{field}`): {}", error.line, error.message),
+        None => format!("line {}: {}", error.line, error.message),
+    }
+}
+
+/// One case in the JSON output.
+#[derive(Serialize)]
+struct CaseOut<'a> {
+    case: &'a str,
+    deadlines: &'a [Deadline],
+    episodes: &'a [duly_engine::Episode],
+    open_steps: &'a [duly_engine::OpenStep],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    notes: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    actions: &'a [duly_engine::plugin::ActionRecord],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    hook_errors: &'a [duly_engine::plugin::HookError],
+}
+
+/// Streams the JSON contract: cases are written as they are replayed.
+fn json(
+    engine: &Engine,
+    file: File,
+    options: &RunOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<Vec<EventError>> {
+    write!(out, "{{\"as_of\":\"{}\",\"cases\":[", options.as_of.date)?;
+    let mut first = true;
+    let mut failed = None;
+    let mut case_errors = Vec::new();
+    // Each case is written to JSON on every core; the texts are then
+    // joined in order of case id.
+    let to_json = |state: CaseState| {
+        let case = CaseOut {
+            case: &state.case,
+            deadlines: &state.deadlines,
+            episodes: &state.episodes,
+            open_steps: &state.open_steps,
+            notes: &state.notes,
+            actions: &state.actions,
+            hook_errors: &state.hook_errors,
+        };
+        (serde_json::to_vec(&case), state.errors)
+    };
+    let summary = engine.run_with(BufReader::new(file), options, to_json, |(text, errors)| {
+        if failed.is_some() {
+            return;
+        }
+        case_errors.extend(errors);
+        let written = text.map_err(std::io::Error::other).and_then(|text| {
+            if !first {
+                out.write_all(b",")?;
+            }
+            out.write_all(&text)
+        });
+        first = false;
+        if let Err(err) = written {
+            failed = Some(err);
+        }
+    })?;
+    if let Some(err) = failed {
+        return Err(err);
+    }
+    let mut errors = summary.errors;
+    errors.extend(case_errors);
+    errors.sort_by_key(|e| e.line);
+    out.write_all(b"],\"errors\":")?;
+    serde_json::to_writer(&mut *out, &errors).map_err(std::io::Error::other)?;
+    out.write_all(b"}\n")?;
+    Ok(errors)
+}
+
+struct Row {
+    case: String,
+    deadline: Deadline,
+}
+
+fn rank(deadline: &Deadline) -> u8 {
+    match deadline.status {
+        Status::Overdue => 0,
+        Status::Open if deadline.approaching => 1,
+        Status::Open => 2,
+        Status::Late => 3,
+        Status::Met => 4,
+        Status::Cancelled => 5,
+    }
+}
+
+/// One line a deadline, overdue first (longest overdue first), then
+/// approaching, open, late, met and cancelled.
+fn table(
+    engine: &Engine,
+    file: File,
+    options: &RunOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<Vec<EventError>> {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut cases = 0;
+    let summary = engine.run(BufReader::new(file), options, |state| {
+        cases += 1;
+        errors.extend(state.errors.iter().cloned());
+        for deadline in state.deadlines {
+            rows.push(Row {
+                case: state.case.clone(),
+                deadline,
+            });
+        }
+    })?;
+    errors.extend(summary.errors);
+    errors.sort_by_key(|e| e.line);
+    rows.sort_by(|a, b| {
+        rank(&a.deadline)
+            .cmp(&rank(&b.deadline))
+            .then(a.deadline.due.cmp(&b.deadline.due))
+            .then(a.case.cmp(&b.case))
+            .then(a.deadline.step.cmp(&b.deadline.step))
+            .then(a.deadline.occurrence.cmp(&b.deadline.occurrence))
+    });
+    let count = |status: Status| rows.iter().filter(|r| r.deadline.status == status).count();
+    writeln!(
+        out,
+        "as of {}: {cases} case{}, {} deadline{}: {} overdue, {} open ({} approaching), {} late, {} met, {} cancelled",
+        options.as_of.date,
+        if cases == 1 { "" } else { "s" },
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
+        count(Status::Overdue),
+        count(Status::Open),
+        rows.iter().filter(|r| r.deadline.approaching).count(),
+        count(Status::Late),
+        count(Status::Met),
+        count(Status::Cancelled),
+    )?;
+    let header = ["CASE", "STEP", "#", "DUE", "STATUS", "LATE", "SOURCE"];
+    let cells: Vec<[String; 7]> = rows
+        .iter()
+        .map(|row| {
+            let d = &row.deadline;
+            let status = if d.approaching {
+                "approaching".to_owned()
+            } else {
+                d.status.as_str().to_owned()
+            };
+            let late = match (d.status, d.late) {
+                (Status::Overdue | Status::Late, Some(Lateness::WorkingDays(n))) => {
+                    format!("{n} working day{}", if n == 1 { "" } else { "s" })
+                }
+                (Status::Overdue | Status::Late, Some(Lateness::Hours(n))) => {
+                    format!("{n} hour{}", if n == 1 { "" } else { "s" })
+                }
+                _ => String::new(),
+            };
+            let source = match &d.source {
+                Some(source) if d.local => format!("local: {}", shorten(source)),
+                Some(source) => shorten(source),
+                None => String::new(),
+            };
+            [
+                row.case.clone(),
+                d.step.to_string(),
+                d.occurrence.to_string(),
+                d.due.to_string(),
+                status,
+                late,
+                source,
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[&str]| {
+        let mut text = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            }
+        }
+        text.trim_end().to_owned()
+    };
+    writeln!(out, "{}", line(&header))?;
+    for row in &cells {
+        let refs: Vec<&str> = row.iter().map(String::as_str).collect();
+        writeln!(out, "{}", line(&refs))?;
+    }
+    Ok(errors)
+}
+
+/// A source citation cut to fit a table.
+fn shorten(text: &str) -> String {
+    let head = text.split(':').next().unwrap_or(text);
+    let mut out: String = head.chars().take(60).collect();
+    if out.len() < head.len() {
+        out.push('…');
+    }
+    out
+}

@@ -1,0 +1,351 @@
+//! Events checked against the rules and kept compactly: a step index, an
+//! outcome index, the facts only when there are any.
+
+use crate::plan::{Plan, StepIx};
+use duly_events::{Action, At, Event, EventError, Fact};
+use std::sync::Arc;
+
+/// A fact's value, with text shared between the events that repeat it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(Arc<str>),
+}
+
+impl Value {
+    fn of(fact: Fact, pool: &mut Pool) -> Value {
+        match fact {
+            Fact::Bool(b) => Value::Bool(b),
+            Fact::Int(n) => Value::Int(n),
+            Fact::Float(n) => Value::Float(n),
+            Fact::Text(t) => Value::Text(pool.share(&t)),
+        }
+    }
+
+    /// The value in the event format's terms.
+    pub(crate) fn to_fact(&self) -> Fact {
+        match self {
+            Value::Bool(b) => Fact::Bool(*b),
+            Value::Int(n) => Fact::Int(*n),
+            Value::Float(n) => Fact::Float(*n),
+            Value::Text(t) => Fact::Text(t.to_string()),
+        }
+    }
+}
+
+/// Fact names and text values, shared between the events that repeat them
+/// (a team, a worker): a few hundred texts instead of one per event.
+#[derive(Debug, Default)]
+pub(crate) struct Pool(std::collections::HashSet<Arc<str>, FastHash>);
+
+/// Texts a pool holds at most; past that, new texts are not shared.
+const POOL_LIMIT: usize = 100_000;
+
+impl Pool {
+    pub(crate) fn share(&mut self, text: &str) -> Arc<str> {
+        if let Some(known) = self.0.get(text) {
+            return known.clone();
+        }
+        let text: Arc<str> = Arc::from(text);
+        if self.0.len() < POOL_LIMIT {
+            self.0.insert(text.clone());
+        }
+        text
+    }
+}
+
+/// A quick hash for ids and fact texts (FxHash's mixing, eight bytes at a
+/// time): SipHash's protection against chosen keys is not needed for a file
+/// the council itself supplies, and it cost more than the look-ups.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let mut word = [0u8; 8];
+        let rest = chunks.remainder();
+        word[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(word) ^ rest.len() as u64);
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// Builds [`FastHasher`]s.
+pub(crate) type FastHash = std::hash::BuildHasherDefault<FastHasher>;
+
+/// A fact an event sets (`Some`) or removes (`None`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FactChange {
+    pub name: Arc<str>,
+    pub value: Option<Value>,
+}
+
+/// The facts an event changes.
+pub(crate) type FactChanges = Box<[FactChange]>;
+
+const NO_STEP: u16 = u16::MAX;
+const NO_OUTCOME: u8 = u8::MAX;
+
+/// One event of a case, checked against the rules and kept compactly (about
+/// 72 bytes, and its facts): a step index, an outcome index, an id stored
+/// inline when short, facts only when there are any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseEvent {
+    /// Its line in the input, counting from 1.
+    pub line: u32,
+    step: u16,
+    outcome: u8,
+    /// What happened to the step.
+    pub action: Action,
+    /// The event id from the case system.
+    pub id: compact_str::CompactString,
+    /// When it happened.
+    pub at: At,
+    pub(crate) facts: Option<FactChanges>,
+}
+
+impl CaseEvent {
+    pub(crate) fn step(&self) -> Option<StepIx> {
+        (self.step != NO_STEP).then_some(StepIx::from(self.step))
+    }
+
+    pub(crate) fn outcome(&self) -> Option<u16> {
+        (self.outcome != NO_OUTCOME).then_some(u16::from(self.outcome))
+    }
+
+    /// Whether two events say the same thing (everything but the line).
+    fn same_content(&self, other: &CaseEvent) -> bool {
+        self.at == other.at
+            && self.step == other.step
+            && self.action == other.action
+            && self.outcome == other.outcome
+            && self.facts == other.facts
+    }
+}
+
+/// Checks an event against the rules: the step exists, the outcome fits it.
+/// The error names the line and the field, and suggests the fix.
+pub(crate) fn check(
+    plan: &Plan,
+    line: usize,
+    event: Event,
+    pool: &mut Pool,
+) -> Result<(String, CaseEvent), EventError> {
+    let error = |field: &str, message: String| EventError {
+        line,
+        id: Some(event.id.clone()),
+        field: Some(field.to_owned()),
+        message,
+    };
+    let step = match &event.step {
+        None => None,
+        Some(name) => match plan.by_id.get(name.as_str()) {
+            Some(ix) => Some(*ix),
+            None => {
+                let mut message = format!("unknown step `{}`", shorten(name));
+                if let Some(near) = nearest(name, plan.by_id.keys().map(String::as_str)) {
+                    message.push_str(&format!(": did you mean `{near}`?"));
+                } else {
+                    message.push_str(": use a step id from the rules");
+                }
+                return Err(error("step", message));
+            }
+        },
+    };
+    let mut outcome = None;
+    if let Some(ix) = step {
+        let plan_step = &plan.steps[ix as usize];
+        let outcomes = &plan_step.outcomes;
+        match (&event.outcome, event.action) {
+            (Some(name), _) if outcomes.is_empty() => {
+                return Err(error(
+                    "outcome",
+                    format!(
+                        "step `{}` has no outcomes, but this event gives `{}`: remove `outcome`",
+                        plan_step.id,
+                        shorten(name)
+                    ),
+                ));
+            }
+            (Some(name), _) => match outcomes.iter().position(|o| **o == **name) {
+                Some(o) => outcome = Some(o as u16),
+                None => {
+                    let mut message =
+                        format!("step `{}` has no outcome `{}`", plan_step.id, shorten(name));
+                    match nearest(name, outcomes.iter().map(|o| &**o)) {
+                        Some(near) => message.push_str(&format!(": did you mean `{near}`?")),
+                        None => message.push_str(&format!(": use {}", list(outcomes))),
+                    }
+                    return Err(error("outcome", message));
+                }
+            },
+            (None, Action::Complete) if !outcomes.is_empty() => {
+                return Err(error(
+                    "outcome",
+                    format!(
+                        "`outcome` is missing: step `{}` completes with {}",
+                        plan_step.id,
+                        list(outcomes)
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    let facts = if event.facts.is_empty() {
+        None
+    } else {
+        Some(
+            event
+                .facts
+                .into_iter()
+                .map(|(name, value)| FactChange {
+                    name: pool.share(&name),
+                    value: value.map(|v| Value::of(v, pool)),
+                })
+                .collect(),
+        )
+    };
+    Ok((
+        event.case,
+        CaseEvent {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            id: compact_str::CompactString::from(event.id),
+            at: event.at,
+            step: step.and_then(|s| u16::try_from(s).ok()).unwrap_or(NO_STEP),
+            action: event.action,
+            outcome: outcome
+                .and_then(|o| u8::try_from(o).ok())
+                .unwrap_or(NO_OUTCOME),
+            facts,
+        },
+    ))
+}
+
+/// Puts a case's events in replay order (by [`At::order_key`], then file
+/// order) and drops repeats: the same id with the same content is ignored,
+/// with different content it is an error naming both lines (the first
+/// stands). Linear in the events, plus the sort.
+pub(crate) fn order(
+    events: &mut Vec<CaseEvent>,
+    errors: &mut Vec<EventError>,
+) -> Vec<jiff::Timestamp> {
+    // Repeats: sort by id then line, so that each id's first line comes first.
+    let mut by_id: Vec<u32> = (0..events.len() as u32).collect();
+    by_id.sort_unstable_by(|&a, &b| {
+        let (a, b) = (&events[a as usize], &events[b as usize]);
+        a.id.cmp(&b.id).then(a.line.cmp(&b.line))
+    });
+    let mut drop = Vec::new();
+    for pair in by_id.windows(2) {
+        let (first, next) = (&events[pair[0] as usize], &events[pair[1] as usize]);
+        if first.id != next.id {
+            continue;
+        }
+        drop.push(pair[1]);
+        // Compare with the first of the id: walk back to it.
+        let first = by_id
+            .iter()
+            .map(|&i| &events[i as usize])
+            .find(|e| e.id == next.id)
+            .unwrap_or(first);
+        if !first.same_content(next) {
+            errors.push(EventError {
+                line: next.line as usize,
+                id: Some(next.id.to_string()),
+                field: Some("id".into()),
+                message: format!(
+                    "event `{}` on line {} repeats the id of line {} with different content: the event on line {} stands; give each event its own id",
+                    shorten(&next.id),
+                    next.line,
+                    first.line,
+                    first.line
+                ),
+            });
+        }
+    }
+    if !drop.is_empty() {
+        drop.sort_unstable();
+        let mut index = 0u32;
+        let mut skip = drop.iter().peekable();
+        events.retain(|_| {
+            let here = index;
+            index += 1;
+            if skip.peek() == Some(&&here) {
+                skip.next();
+                false
+            } else {
+                true
+            }
+        });
+    }
+    // A date alone counts as the start of its day, and the London day of an
+    // instant rises with it: ordering by the starting instant is ordering by
+    // `At::order_key`.
+    let mut keyed: Vec<(jiff::Timestamp, u32, CaseEvent)> = events
+        .drain(..)
+        .map(|e| (e.at.start_instant(), e.line, e))
+        .collect();
+    keyed.sort_by_key(|a| (a.0, a.1));
+    let mut keys = Vec::with_capacity(keyed.len());
+    for (key, _, event) in keyed {
+        keys.push(key);
+        events.push(event);
+    }
+    keys
+}
+
+/// The closest of `candidates` to `name`, if close enough to suggest.
+pub(crate) fn nearest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(a.1)))
+        .map(|(_, c)| c)
+}
+
+fn list(items: &[Arc<str>]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// At most 40 characters of user input in a message.
+pub(crate) fn shorten(text: &str) -> String {
+    let mut out: String = text.chars().take(40).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}

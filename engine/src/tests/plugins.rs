@@ -1,0 +1,204 @@
+//! The plugin plumbing, with Rust test doubles in place of scripts.
+
+use super::rules::{as_of, events, rule_set};
+use crate::plugin::{CaseView, EventView, Hook, HookResult, content_hash};
+use crate::{Deadline, Engine, Plugin, PluginAction, Status};
+use duly_calendar::Unit;
+use duly_events::Action;
+use jiff::civil::Date;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Escalator {
+    hash: String,
+    daily_calls: AtomicUsize,
+    daily: bool,
+}
+
+impl Escalator {
+    fn new(daily: bool) -> Escalator {
+        Escalator {
+            hash: content_hash("escalate v1"),
+            daily_calls: AtomicUsize::new(0),
+            daily,
+        }
+    }
+}
+
+impl Plugin for Escalator {
+    fn name(&self) -> &str {
+        "escalate"
+    }
+
+    fn content_hash(&self) -> &str {
+        &self.hash
+    }
+
+    fn has_daily_hook(&self) -> bool {
+        self.daily
+    }
+
+    fn on_event(&self, case: &CaseView<'_>, event: &EventView<'_>) -> HookResult {
+        if event.step == Some("referral")
+            && event.action == Action::Start
+            && case.history().referrals_last_12_months >= 2
+        {
+            return Ok(vec![PluginAction::Require {
+                step: "strategy_discussion".into(),
+                count: 2,
+                unit: Unit::WorkingDays,
+                reason: "re-referral within 12 months".into(),
+            }]);
+        }
+        Ok(Vec::new())
+    }
+
+    fn on_approaching(&self, _case: &CaseView<'_>, deadline: &Deadline) -> HookResult {
+        Ok(vec![PluginAction::Flag {
+            name: format!("{}_approaching", deadline.step),
+            reason: String::new(),
+        }])
+    }
+
+    fn on_breach(&self, case: &CaseView<'_>, deadline: &Deadline) -> HookResult {
+        assert_eq!(deadline.status, Status::Overdue);
+        Ok(vec![PluginAction::Escalate {
+            to: "team_manager".into(),
+            reason: format!("{} overdue on {}", deadline.step, case.today()),
+        }])
+    }
+
+    fn on_daily(&self, _case: &CaseView<'_>, _day: Date) -> HookResult {
+        self.daily_calls.fetch_add(1, Ordering::Relaxed);
+        Ok(Vec::new())
+    }
+}
+
+struct Broken;
+
+impl Plugin for Broken {
+    fn name(&self) -> &str {
+        "broken"
+    }
+
+    fn content_hash(&self) -> &str {
+        "0"
+    }
+
+    fn on_event(&self, _case: &CaseView<'_>, _event: &EventView<'_>) -> HookResult {
+        Err("the script ran too long".into())
+    }
+}
+
+fn engine_with(plugin: Arc<dyn Plugin>) -> Engine {
+    Engine::new(rule_set(&["escalate", "broken"]))
+        .unwrap()
+        .with_plugin(plugin)
+}
+
+const TEXT: &str = "
+    e-1 2019-04-01 referral start
+    e-2 2019-04-02 referral complete assessment
+    e-3 2019-06-20 case_closure complete nfa
+    e-4 2019-07-01 referral start
+";
+
+#[test]
+fn breaches_and_warnings_call_their_hooks_at_the_replay_moment() {
+    let engine = engine_with(Arc::new(Escalator::new(false)));
+    let state = engine.replay("C1", events("C1", TEXT), as_of("2019-07-31"));
+    let actions: Vec<(Hook, String, String)> = state
+        .actions
+        .iter()
+        .map(|a| {
+            (
+                a.hook,
+                a.at.to_string(),
+                serde_json::to_string(&a.action).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            // Referral 1 was met; the assessment warns from 23 May, 10 working
+            // days before 7 June, and breaches when 7 June ends (BST).
+            (
+                Hook::Approaching,
+                "2019-05-22T23:00:00Z".into(),
+                r#"{"action":"flag","name":"assessment_approaching","reason":""}"#.into()
+            ),
+            (
+                Hook::Breach,
+                "2019-06-07T23:00:00Z".into(),
+                r#"{"action":"escalate","to":"team_manager","reason":"assessment overdue on 2019-06-08"}"#.into()
+            ),
+            // The second referral is the second in 12 months.
+            (
+                Hook::Event,
+                "2019-06-30T23:00:00Z".into(),
+                r#"{"action":"require","step":"strategy_discussion","count":2,"unit":"working_days","reason":"re-referral within 12 months"}"#.into()
+            ),
+            (
+                Hook::Breach,
+                "2019-07-02T23:00:00Z".into(),
+                r#"{"action":"escalate","to":"team_manager","reason":"referral overdue on 2019-07-03"}"#.into()
+            ),
+            (
+                Hook::Breach,
+                "2019-07-03T23:00:00Z".into(),
+                r#"{"action":"escalate","to":"team_manager","reason":"strategy_discussion overdue on 2019-07-04"}"#.into()
+            ),
+        ]
+    );
+    assert!(
+        state
+            .actions
+            .iter()
+            .all(|a| a.plugin == "escalate" && a.hash == content_hash("escalate v1"))
+    );
+    // The required discussion is tracked like a statutory deadline, marked local.
+    let required = state
+        .deadlines
+        .iter()
+        .find(|d| &*d.step == "strategy_discussion")
+        .unwrap();
+    assert!(required.local);
+    assert_eq!(required.due.to_string(), "2019-07-03");
+    assert_eq!(required.status, Status::Overdue);
+    assert!(
+        required
+            .explanation
+            .contains("plugin `escalate` required it"),
+        "{}",
+        required.explanation
+    );
+    // A replay gives the same actions.
+    let again = engine.replay("C1", events("C1", TEXT), as_of("2019-07-31"));
+    assert_eq!(state.actions, again.actions);
+}
+
+#[test]
+fn the_daily_hook_runs_once_a_day_only_when_a_plugin_has_one() {
+    let daily = Arc::new(Escalator::new(true));
+    let engine = engine_with(daily.clone());
+    engine.replay("C1", events("C1", TEXT), as_of("2019-04-30"));
+    assert_eq!(daily.daily_calls.load(Ordering::Relaxed), 30);
+    let none = Arc::new(Escalator::new(false));
+    engine_with(none.clone()).replay("C1", events("C1", TEXT), as_of("2019-04-30"));
+    assert_eq!(none.daily_calls.load(Ordering::Relaxed), 0);
+}
+
+#[test]
+fn a_failing_hook_is_reported_and_the_replay_goes_on() {
+    let engine = engine_with(Arc::new(Broken));
+    let state = engine.replay("C1", events("C1", TEXT), as_of("2019-07-31"));
+    assert_eq!(state.hook_errors.len(), 4);
+    let error = &state.hook_errors[0];
+    assert_eq!(
+        (error.plugin.as_str(), error.hook, error.case.as_str()),
+        ("broken", Hook::Event, "C1")
+    );
+    assert_eq!(error.message, "the script ran too long");
+    assert_eq!(state.deadlines.len(), 3);
+}
