@@ -9,6 +9,7 @@ mod import;
 mod ingest;
 mod rules;
 mod run;
+mod serve;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -48,6 +49,8 @@ enum Command {
     Run(run::Args),
     /// Run rule scenarios: events in, expected deadlines out.
     Test(test::Args),
+    /// Serve events, cases and reports over HTTP, and fire escalations.
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,5 +64,6 @@ fn main() -> ExitCode {
         Command::Ingest(args) => ingest::run(args),
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
