@@ -99,6 +99,7 @@ async fn serve(args: Args, tokens: Tokens) -> ExitCode {
         tokens,
         clock: Arc::new(SystemClock),
         max_body_bytes: args.max_body_bytes,
+        timer: true,
     };
     let service = match Service::start(config, store).await {
         Ok(service) => service,

@@ -70,6 +70,9 @@ pub struct Config {
     pub clock: Arc<dyn Clock>,
     /// The largest request body, in bytes.
     pub max_body_bytes: usize,
+    /// Whether the escalation timer runs by itself (tests that move their
+    /// clock turn it off and call [`Service::sweep`]).
+    pub timer: bool,
 }
 
 impl Config {
@@ -82,6 +85,7 @@ impl Config {
             tokens,
             clock: Arc::new(SystemClock),
             max_body_bytes: DEFAULT_MAX_BODY,
+            timer: true,
         }
     }
 }
@@ -101,6 +105,15 @@ struct Inner {
     tokens: Tokens,
     reads: Semaphore,
     max_body_bytes: usize,
+    timer: Option<tokio::task::AbortHandle>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(timer) = &self.timer {
+            timer.abort();
+        }
+    }
 }
 
 impl Service {
@@ -137,7 +150,9 @@ impl Service {
                 })
             })?;
         let generations = Arc::new(generations);
-        tokio::spawn(escalator.clone().run(generations.clone()));
+        let timer = config
+            .timer
+            .then(|| tokio::spawn(escalator.clone().run(generations.clone())).abort_handle());
         Ok(Service {
             inner: Arc::new(Inner {
                 store,
@@ -148,6 +163,7 @@ impl Service {
                 tokens: config.tokens,
                 reads: Semaphore::new(READERS),
                 max_body_bytes: config.max_body_bytes,
+                timer,
             }),
         })
     }

@@ -128,13 +128,15 @@ fn commit(
                 .collect();
             cases.sort_unstable();
             cases.dedup();
+            // Told before the replies, so that whoever hears a reply can
+            // count on the timer knowing.
+            if !cases.is_empty() {
+                on_stored(cases);
+            }
             let mut rest = outcomes.into_iter();
             for (len, reply) in replies {
                 let mine: Vec<Appended> = rest.by_ref().take(len).collect();
                 let _ = reply.send(Ok(mine));
-            }
-            if !cases.is_empty() {
-                on_stored(cases);
             }
         }
         Err(err) => {

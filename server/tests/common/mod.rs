@@ -127,6 +127,7 @@ impl Setup {
         );
         config.plugins = plugins();
         config.clock = self.clock.clone();
+        config.timer = false;
         config
     }
 
