@@ -531,8 +531,21 @@ impl Generations {
                     .collect()
             };
             for case in cases {
-                let events = self.store.case_events(&case)?.into_iter().map(|s| s.event);
-                let state = rules.engine.replay(&case, events, AsOf::instant(now));
+                let events: Vec<_> = self
+                    .store
+                    .case_events(&case)?
+                    .into_iter()
+                    .map(|s| s.event)
+                    .collect();
+                // Every stored event counts, future-dated ones too.
+                let last = events
+                    .iter()
+                    .map(|e| e.at.start_instant())
+                    .max()
+                    .unwrap_or(now);
+                let state = rules
+                    .engine
+                    .replay(&case, events, AsOf::instant(now.max(last)));
                 if state.episodes.iter().any(|e| kept.contains(&*e.workflow)) {
                     stays.insert(case, g);
                 } else {
