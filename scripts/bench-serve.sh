@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 children=${1:-100000}
 seconds=${2:-20}
 rate=${3:-2000}
-cargo build --release -q -p duly-cli -p duly-server --example bench_serve
+cargo build --release -q -p duly-cli --bin duly
+cargo build --release -q -p duly-server --example bench_serve
 duly=target/release/duly
 bench=target/release/examples/bench_serve
 work=$(mktemp -d)
@@ -27,6 +28,7 @@ RUST_LOG=warn "$duly" serve --db "$work/duly.db" --rules rules --tokens "$work/t
 server=$!
 for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
 address=$(sed -n 's/^listening on //p' "$work/out")
+if [ -z "$address" ]; then echo "the service did not start:"; cat "$work/log"; exit 1; fi
 "$bench" ingest --address "$address" --token "$token" --events "$work/events.jsonl" --batch 5000 --connections 4
 "$bench" read --address "$address" --token "$token" --events "$work/events.jsonl" --clients 50 --seconds "$seconds" --rate 0
 "$bench" read --address "$address" --token "$token" --events "$work/events.jsonl" --clients 50 --seconds "$seconds" --rate "$rate"
