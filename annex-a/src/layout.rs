@@ -229,7 +229,7 @@ pub const LISTS: [List; 11] = [
             ),
             from(
                 "CIN Closure Date",
-                "the episode's end (the case closure, or its last step)",
+                "the episode's `case_closure` (also one that came after the work had ended), else the end of its last step",
             ),
             from(
                 "Reason for Closure",

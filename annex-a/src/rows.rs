@@ -387,7 +387,17 @@ impl Case<'_> {
             let Some(episode) = self.state.episodes.get(e) else {
                 continue;
             };
-            let end = episode.ended.map(|at| at.local_date());
+            // The closure: in the episode, or alone in the next one when the
+            // work had already ended (a plan ending before the case closes).
+            let closure = self
+                .occurrences("case_closure")
+                .filter(|o| o.episode == e && o.completed.is_some())
+                .last()
+                .or_else(|| self.closure_after(e));
+            let end = match closure {
+                Some(closure) if episode.ended.is_some() => completed(closure),
+                _ => episode.ended.map(|at| at.local_date()),
+            };
             if end.is_some_and(|end| end < w.from) {
                 continue;
             }
@@ -401,10 +411,6 @@ impl Case<'_> {
                 .filter_map(completed)
                 .filter(|day| (start..=until).contains(day))
                 .max();
-            let closure = self
-                .occurrences("case_closure")
-                .filter(|o| o.episode == e && o.completed.is_some())
-                .last();
             let reason = match (end, closure) {
                 (Some(_), Some(closure)) => match outcome(closure).and_then(codes::closure_outcome)
                 {
@@ -450,6 +456,20 @@ impl Case<'_> {
             rows.push(row);
         }
         rows
+    }
+
+    /// The closure that makes up the whole of the episode after `e` of the
+    /// same workflow, if it does.
+    fn closure_after(&self, e: usize) -> Option<&Occurrence> {
+        let workflow = &self.state.episodes.get(e)?.workflow;
+        let next = (e + 1..self.state.episodes.len())
+            .find(|&f| self.state.episodes[f].workflow == *workflow)?;
+        let mut held = self.state.occurrences.iter().filter(|o| o.episode == next);
+        let closure = held.next()?;
+        let alone = &*closure.step == "case_closure"
+            && closure.completed.is_some()
+            && held.next().is_none();
+        alone.then_some(closure)
     }
 
     // ----- List 7: child protection ---------------------------------------
