@@ -151,7 +151,10 @@ pub const LISTS: [List; 11] = [
             BIRTH,
             AGE,
             DISABILITY,
-            from("Continuous Assessment Start Date", "the assessment's start"),
+            from(
+                "Continuous Assessment Start Date",
+                "the assessment's start (empty when Duly has only its end)",
+            ),
             empty(
                 "Child Seen During Continuous Assessment",
                 "no event records seeing the child during an assessment",
@@ -181,7 +184,7 @@ pub const LISTS: [List; 11] = [
             DISABILITY,
             from(
                 "Strategy discussion initiating Section 47 Enquiry Start Date",
-                "the completion of the `strategy_discussion` (outcome `s47`) that opened the enquiry; else the enquiry's start",
+                "the completion of the `strategy_discussion` (outcome `s47`) that opened the enquiry; else the enquiry's start (empty when Duly has only its end)",
             ),
             from(
                 "Was an Initial Child Protection Conference deemed unnecessary?",
@@ -237,7 +240,7 @@ pub const LISTS: [List; 11] = [
             ),
             from(
                 "Case Status",
-                "as at the as-of date: looked after, else a child protection plan, else a child in need plan, else an assessment, strategy discussion, enquiry or conference open; closed when the episode has ended",
+                "as at the as-of date: looked after (a period of care open, as in List 8), else a child protection plan, else a child in need plan, else an assessment, strategy discussion, enquiry or conference open; closed when the episode has ended",
             ),
             TEAM,
             WORKER,
@@ -254,7 +257,10 @@ pub const LISTS: [List; 11] = [
             BIRTH,
             AGE,
             DISABILITY,
-            from("Child Protection Plan Start Date", "the plan's start"),
+            from(
+                "Child Protection Plan Start Date",
+                "the plan's start (empty when Duly has only its end)",
+            ),
             empty(
                 "Initial Category of Abuse",
                 "facts keep only their latest value, so the category at the plan's start is not known once it changes",
@@ -265,7 +271,7 @@ pub const LISTS: [List; 11] = [
             ),
             from(
                 "Date of the Last Statutory Visit",
-                "the latest completed `cp_visit` from the plan's start to its end or the as-of date",
+                "the latest completed `cp_visit` in the plan: from its start to its end or the as-of date",
             ),
             empty(
                 "Was the Child Seen Alone?",
@@ -273,7 +279,7 @@ pub const LISTS: [List; 11] = [
             ),
             from(
                 "Date of latest review conference",
-                "the latest completed `rcpc` from the plan's start to its end or the as-of date",
+                "the latest completed `rcpc` in the plan: from its start to its end or the as-of date",
             ),
             from(
                 "Child Protection Plan End Date",
@@ -294,7 +300,7 @@ pub const LISTS: [List; 11] = [
     List {
         sheet: "List 8",
         title: "Children looked after",
-        rows: "every period of care (`looked_after`) open at the as-of date or ended in the activity window",
+        rows: "every period of care open at the as-of date or ended in the activity window: each `looked_after`, and each run of placements with no `looked_after` around it (a child already looked after when the SSDA903 year began)",
         columns: &[
             ID,
             GENDER,
@@ -306,14 +312,17 @@ pub const LISTS: [List; 11] = [
                 NO_UASC,
             ),
             DISABILITY,
-            from("Date Started to be Looked After", "the period's start"),
+            from(
+                "Date Started to be Looked After",
+                "the period's start (empty when Duly has only its end, as for a child already looked after when the SSDA903 year began)",
+            ),
             from(
                 "Child's Category of Need",
                 "fact `category_of_need` (SSDA903 code), on the child's latest period only",
             ),
             from(
                 "Is this a second or subsequent period of being a Looked After Child within the last 12 months (Y/N)",
-                "yes when the period started in the 12 months before the as-of date and an earlier period of the child's was open in those 12 months",
+                "yes when the period started in the 12 months before the as-of date and an earlier period of the child's was open in those 12 months; empty when its start is not known",
             ),
             empty(
                 "Start date of current legal status",
@@ -325,7 +334,7 @@ pub const LISTS: [List; 11] = [
             ),
             from(
                 "Date of Latest Statutory Review",
-                "the latest completed `cla_review` in the period",
+                "the latest completed `cla_review` in the period: from its start to its end or the as-of date",
             ),
             from(
                 "Date of Last Social Work Visit",
@@ -350,11 +359,11 @@ pub const LISTS: [List; 11] = [
             ),
             from(
                 "Date Ceased to be Looked After",
-                "the period's completion, or its closing",
+                "the period's completion, or its closing; for a run of placements, the end of its last one",
             ),
             from(
                 "Reason Ceased to be Looked After",
-                "fact `reason_ceased` (SSDA903 code), on the child's latest period only, once ceased",
+                "fact `reason_ceased` (SSDA903 code), on the child's latest period only, once its `looked_after` is completed",
             ),
             from(
                 "Start Date of Most Recent Placement",
@@ -427,7 +436,7 @@ pub const LISTS: [List; 11] = [
             empty("Activity Status", "the SSDA903 `oc3` table is not imported"),
             from(
                 PATHWAY_REVIEW,
-                "the latest completed `pathway_plan_review` of the plan; this column is not in the template's List 9 and is added last, with the header of the current Annex A",
+                "the latest completed `pathway_plan_review` since the plan's start; this column is not in the template's List 9 and is added last, with the header of the current Annex A",
             ),
         ],
     },

@@ -24,7 +24,7 @@
 //! | 5 section 47 enquiries | every `s47_enquiry` open at any time in those six months |
 //! | 6 children in need | every children-in-need episode (past the referral) open at the as-of date or closed in those six months |
 //! | 7 child protection | every `cp_plan` open at the as-of date or ended in those six months |
-//! | 8 looked after | every period of care (`looked_after`) open at the as-of date or ended in those six months |
+//! | 8 looked after | every period of care (a `looked_after`, or a run of placements with none around it) open at the as-of date or ended in those six months |
 //! | 9 care leavers | every `pathway_plan` open at the as-of date |
 //! | 10 adoption, 11 adopters | none: Duly has no steps for them |
 //!

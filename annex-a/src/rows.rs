@@ -73,6 +73,19 @@ const ASSESSING_STEPS: &[&str] = &["assessment", "strategy_discussion", "s47_enq
 /// Steps that are a visit to the child, for List 6's date last seen.
 const VISIT_STEPS: &[&str] = &["cp_visit", "cla_visit", "pf_visit"];
 
+/// A period of care, for List 8.
+#[derive(Debug, Clone, Copy)]
+struct Period<'a> {
+    /// Its `looked_after`, if Duly has one.
+    occurrence: Option<&'a Occurrence>,
+    /// When it began, if Duly knows.
+    start: Option<Date>,
+    /// Where what happened in it is counted from.
+    from: Date,
+    /// When it ended, if it has.
+    end: Option<Date>,
+}
+
 /// A case being turned into rows.
 struct Case<'a> {
     state: &'a CaseState,
@@ -109,6 +122,19 @@ fn ended(o: &Occurrence) -> Option<Date> {
 
 fn started(o: &Occurrence) -> Date {
     o.started.local_date()
+}
+
+/// When a period (an assessment, a plan, a period of care) began, if Duly
+/// knows: not when the period came to Duly only through its end (a child
+/// already looked after when the SSDA903 year began, say), where the
+/// engine's start is the end.
+fn known_start(o: &Occurrence) -> Option<Date> {
+    let only_ended = o.start_event.is_none()
+        && matches!(
+            (&o.cause, &o.completed),
+            (Cause::Event { event }, Some((_, _, by))) if event == by
+        );
+    (!only_ended).then(|| started(o))
 }
 
 fn completed(o: &Occurrence) -> Option<Date> {
@@ -153,11 +179,30 @@ impl Case<'_> {
         ended(o).is_none_or(|end| end >= self.window.from)
     }
 
-    /// The latest completion of `step` in episode `episode`, from `from` to
-    /// `to`, both included.
-    fn latest_completed(&self, step: &str, episode: usize, from: Date, to: Date) -> Option<Date> {
+    /// The first day of a plan, for finding what happened in it: its start
+    /// or, when Duly knows only its end, the start of its episode; if its end
+    /// is all its episode holds, the end of the step's previous occurrence
+    /// (the whole record before it, if none).
+    fn period_from(&self, o: &Occurrence) -> Date {
+        if let Some(start) = known_start(o) {
+            return start;
+        }
+        if let Some(episode) = self.state.episodes.get(o.episode) {
+            let began = episode.started.local_date();
+            if Some(began) != ended(o) {
+                return began;
+            }
+        }
+        self.occurrences(&o.step)
+            .filter(|p| p.number < o.number)
+            .filter_map(ended)
+            .max()
+            .unwrap_or(Date::MIN)
+    }
+
+    /// The latest completion of `step` from `from` to `to`, both included.
+    fn latest_completed(&self, step: &str, from: Date, to: Date) -> Option<Date> {
         self.occurrences(step)
-            .filter(|o| o.episode == episode)
             .filter_map(completed)
             .filter(|day| (from..=to).contains(day))
             .max()
@@ -292,7 +337,7 @@ impl Case<'_> {
                 };
                 let mut row = self.child_with_disability();
                 row.extend([
-                    Cell::Date(started(o)),
+                    Cell::date(known_start(o)),
                     Cell::Empty,
                     Cell::date(completed(o)),
                     Cell::yes_no(support),
@@ -348,7 +393,7 @@ impl Case<'_> {
                     .count();
                 let mut row = self.child_with_disability();
                 row.extend([
-                    Cell::Date(strategy.unwrap_or(start)),
+                    Cell::date(strategy.or_else(|| known_start(o))),
                     Cell::yes_no(unnecessary),
                     Cell::date(conference.and_then(completed)),
                     Cell::yes_no(plan),
@@ -376,7 +421,7 @@ impl Case<'_> {
         episodes.sort_unstable();
         episodes.dedup();
         let latest_episode = episodes.last().copied();
-        let looked_after = self.occurrences("looked_after").any(is_open);
+        let looked_after = self.periods().iter().any(|p| p.end.is_none());
         let latest_closure = self
             .occurrences("case_closure")
             .filter(|o| o.completed.is_some())
@@ -479,7 +524,8 @@ impl Case<'_> {
         self.occurrences("cp_plan")
             .filter(|o| self.in_window(o))
             .map(|o| {
-                let start = started(o);
+                let start = known_start(o);
+                let from = self.period_from(o);
                 let until = ended(o).unwrap_or(self.window.as_of);
                 let previous = self
                     .occurrences("cp_plan")
@@ -487,12 +533,12 @@ impl Case<'_> {
                     .count();
                 let mut row = self.child_with_disability();
                 row.extend([
-                    Cell::Date(start),
+                    Cell::date(start),
                     Cell::Empty,
                     self.coded_if(Some(o.number) == latest, "category_of_abuse", codes::abuse),
-                    Cell::date(self.latest_completed("cp_visit", o.episode, start, until)),
+                    Cell::date(self.latest_completed("cp_visit", from, until)),
                     Cell::Empty,
-                    Cell::date(self.latest_completed("rcpc", o.episode, start, until)),
+                    Cell::date(self.latest_completed("rcpc", from, until)),
                     Cell::date(ended(o)),
                     Cell::Empty,
                     Cell::Number(count(previous)),
@@ -506,9 +552,75 @@ impl Case<'_> {
 
     // ----- List 8: children looked after ------------------------------------
 
+    /// The child's periods of care, in order.
+    ///
+    /// Placements and periods of care are episodes of one workflow. A change
+    /// of placement with no `looked_after` open ends one episode and begins
+    /// the next on the same day, so such episodes are joined into runs, and
+    /// so is a `looked_after` known only by its end that follows its last
+    /// placement. A run holding no `looked_after` at all (a child already
+    /// looked after when an SSDA903 year began, still looked after at its
+    /// end) is a period with no known start.
+    fn periods(&self) -> Vec<Period<'_>> {
+        let mut episodes: Vec<usize> = self
+            .state
+            .occurrences
+            .iter()
+            .filter(|o| matches!(&*o.step, "placement" | "looked_after"))
+            .map(|o| o.episode)
+            .collect();
+        episodes.sort_unstable();
+        episodes.dedup();
+        let mut runs: Vec<(Date, Option<Date>, Vec<usize>)> = Vec::new();
+        for e in episodes {
+            let Some(episode) = self.state.episodes.get(e) else {
+                continue;
+            };
+            let start = episode.started.local_date();
+            let end = episode.ended.map(|at| at.local_date());
+            let begins_care = self
+                .occurrences("looked_after")
+                .any(|o| o.episode == e && known_start(o).is_some());
+            match runs.last_mut() {
+                Some(run) if !begins_care && run.1 == Some(start) => {
+                    run.1 = end;
+                    run.2.push(e);
+                }
+                _ => runs.push((start, end, vec![e])),
+            }
+        }
+        let mut periods = Vec::new();
+        for (from, end, held) in runs {
+            let mut cared = self
+                .occurrences("looked_after")
+                .filter(|o| held.contains(&o.episode))
+                .peekable();
+            if cared.peek().is_none() {
+                periods.push(Period {
+                    occurrence: None,
+                    start: None,
+                    from,
+                    end,
+                });
+            }
+            let mut previous: Option<Date> = None;
+            for o in cared {
+                let start = known_start(o);
+                periods.push(Period {
+                    occurrence: Some(o),
+                    start,
+                    from: start.unwrap_or_else(|| previous.map_or(from, |p| p.max(from))),
+                    end: ended(o),
+                });
+                previous = ended(o).or(previous);
+            }
+        }
+        periods
+    }
+
     fn looked_after(&self) -> Vec<Row> {
         let w = self.window;
-        let latest = self.latest("looked_after");
+        let periods = self.periods();
         let latest_placement = self.latest("placement");
         let placements = self
             .occurrences("placement")
@@ -526,66 +638,67 @@ impl Case<'_> {
             })
             .and_then(completed)
             .map(|_| true);
-        self.occurrences("looked_after")
-            .filter(|o| self.in_window(o))
-            .map(|o| {
-                let start = started(o);
-                let end = ended(o);
-                let until = end.unwrap_or(w.as_of);
-                let is_latest = Some(o.number) == latest;
-                let again = start >= w.year_ago
-                    && self
-                        .occurrences("looked_after")
-                        .any(|p| p.number < o.number && ended(p).is_none_or(|e| e >= w.year_ago));
-                let placement = self
-                    .occurrences("placement")
-                    .filter(|p| p.episode == o.episode && (start..=until).contains(&started(p)))
-                    .max_by_key(|p| (started(p), p.number));
-                let placement_is_latest =
-                    placement.is_some_and(|p| Some(p.number) == latest_placement);
-                let mut row = self.child();
-                row.extend([
-                    Cell::Empty,
-                    Cell::yes_no(self.disabled()),
-                    Cell::Date(start),
-                    self.coded_if(is_latest, "category_of_need", codes::need),
-                    Cell::yes_no(Some(again)),
-                    Cell::Empty,
-                    self.coded_if(is_latest, "legal_status", codes::legal_status),
-                    Cell::date(self.latest_completed("cla_review", o.episode, start, until)),
-                    Cell::date(self.latest_completed("cla_visit", o.episode, start, until)),
-                    Cell::Empty,
-                    Cell::Empty,
-                    Cell::date(self.latest_completed("health_assessment", o.episode, start, until)),
-                    Cell::Empty,
-                    Cell::Number(count(placements)),
-                    Cell::date(end),
-                    self.coded_if(
-                        is_latest && end.is_some(),
-                        "reason_ceased",
-                        codes::reason_ceased,
-                    ),
-                    Cell::date(placement.map(started)),
-                    self.coded_if(placement_is_latest, "placement_type", codes::placement_type),
-                    self.coded_if(
-                        placement_is_latest,
-                        "placement_provider",
-                        codes::placement_provider,
-                    ),
-                    Cell::Empty,
-                    Cell::Empty,
-                    Cell::Empty,
-                    Cell::Empty,
-                    Cell::Number(count(missing)),
-                    Cell::Empty,
-                    Cell::yes_no(interview),
-                    Cell::yes_no(interview),
-                    self.team(),
-                    self.worker(),
-                ]);
-                row
-            })
-            .collect()
+        let mut rows = Vec::new();
+        for (i, period) in periods.iter().enumerate() {
+            let Period {
+                start, from, end, ..
+            } = *period;
+            if end.is_some_and(|end| end < w.from) {
+                continue;
+            }
+            let until = end.unwrap_or(w.as_of);
+            let is_latest = i + 1 == periods.len();
+            let again = start.map(|start| {
+                start >= w.year_ago
+                    && periods[..i]
+                        .iter()
+                        .any(|p| p.end.is_none_or(|e| e >= w.year_ago))
+            });
+            let ceased = is_latest && end.is_some() && period.occurrence.is_some();
+            let placement = self
+                .occurrences("placement")
+                .filter(|p| (from..=until).contains(&started(p)))
+                .max_by_key(|p| (started(p), p.number));
+            let placement_is_latest = placement.is_some_and(|p| Some(p.number) == latest_placement);
+            let mut row = self.child();
+            row.extend([
+                Cell::Empty,
+                Cell::yes_no(self.disabled()),
+                Cell::date(start),
+                self.coded_if(is_latest, "category_of_need", codes::need),
+                Cell::yes_no(again),
+                Cell::Empty,
+                self.coded_if(is_latest, "legal_status", codes::legal_status),
+                Cell::date(self.latest_completed("cla_review", from, until)),
+                Cell::date(self.latest_completed("cla_visit", from, until)),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::date(self.latest_completed("health_assessment", from, until)),
+                Cell::Empty,
+                Cell::Number(count(placements)),
+                Cell::date(end),
+                self.coded_if(ceased, "reason_ceased", codes::reason_ceased),
+                Cell::date(placement.map(started)),
+                self.coded_if(placement_is_latest, "placement_type", codes::placement_type),
+                self.coded_if(
+                    placement_is_latest,
+                    "placement_provider",
+                    codes::placement_provider,
+                ),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Number(count(missing)),
+                Cell::Empty,
+                Cell::yes_no(interview),
+                Cell::yes_no(interview),
+                self.team(),
+                self.worker(),
+            ]);
+            rows.push(row);
+        }
+        rows
     }
 
     // ----- List 9: care leavers ----------------------------------------------
@@ -596,8 +709,7 @@ impl Case<'_> {
             .map(|o| {
                 let review = self.latest_completed(
                     "pathway_plan_review",
-                    o.episode,
-                    started(o),
+                    self.period_from(o),
                     self.window.as_of,
                 );
                 let mut row = self.child_with_disability();

@@ -15,9 +15,13 @@ use jiff::civil::{Date, date};
 /// 16/09/2020 to 16/03/2021, the last 12 months from 16/03/2020.
 const AS_OF: Date = date(2021, 3, 16);
 
-/// Five children. Dates on the window's edges are on purpose: 15/09/2020
+/// Eight children. Dates on the window's edges are on purpose: 15/09/2020
 /// is the day before the window, 16/09/2020 its first day, 16/03/2021 the
-/// as-of date and 17/03/2021 the day after (never counted).
+/// as-of date and 17/03/2021 the day after (never counted). F6's period of
+/// care and assessment reach Duly only through their ends, as a child
+/// already looked after when an SSDA903 year began does; G7 has only
+/// placements (no `looked_after` at all); H8's period ends alone in an
+/// episode after its placements'.
 const EVENTS: &str = r#"
 {"id":"a01","case":"A1","at":"2019-09-15","step":"referral","action":"start","facts":{"date_of_birth":"2010-03-17","sex":"F","ethnicity":"WBRI","disabled":false,"team":"North","worker":"W101"}}
 {"id":"a02","case":"A1","at":"2019-09-15","step":"referral","action":"complete","outcome":"nfa"}
@@ -96,6 +100,20 @@ const EVENTS: &str = r#"
 {"id":"e15","case":"E5","at":"2020-12-02","step":"strategy_discussion","action":"complete","outcome":"s47"}
 {"id":"e16","case":"E5","at":"2020-12-02","step":"s47_enquiry","action":"start"}
 {"id":"e17","case":"E5","at":"2020-12-02","step":"s47_enquiry","action":"complete","outcome":"nfa"}
+{"id":"f01","case":"F6","at":"2019-06-01","step":"placement","action":"start","facts":{"date_of_birth":"2009-12-31","placement_type":"U4","placement_provider":"PR2","legal_status":"E1"}}
+{"id":"f02","case":"F6","at":"2020-11-20","step":"cla_review","action":"complete"}
+{"id":"f03","case":"F6","at":"2020-12-01","step":"assessment","action":"complete","outcome":"nfa"}
+{"id":"f04","case":"F6","at":"2021-01-15","step":"placement","action":"complete"}
+{"id":"f05","case":"F6","at":"2021-01-15","step":"looked_after","action":"complete","facts":{"reason_ceased":"E41"}}
+{"id":"g01","case":"G7","at":"2019-02-01","step":"placement","action":"start","facts":{"date_of_birth":"2012-05-05","placement_type":"U6"}}
+{"id":"g02","case":"G7","at":"2020-10-10","step":"placement","action":"complete"}
+{"id":"g03","case":"G7","at":"2020-10-10","step":"placement","action":"start","facts":{"placement_type":"U4"}}
+{"id":"g04","case":"G7","at":"2021-02-01","step":"cla_visit","action":"complete"}
+{"id":"g05","case":"G7","at":"2020-11-01","step":"referral","action":"start"}
+{"id":"g06","case":"G7","at":"2020-11-01","step":"referral","action":"complete","outcome":"assessment"}
+{"id":"h01","case":"H8","at":"2019-03-01","step":"placement","action":"start","facts":{"date_of_birth":"2006-01-01"}}
+{"id":"h02","case":"H8","at":"2020-10-05","step":"placement","action":"complete"}
+{"id":"h03","case":"H8","at":"2020-10-05","step":"looked_after","action":"complete","facts":{"reason_ceased":"E13"}}
 "#;
 
 /// The scenario's workbook, each case replayed alone and added in turn.
@@ -108,13 +126,13 @@ fn scenario() -> Vec<u8> {
         .map(|(i, l)| duly_events::parse_line(i + 1, l).unwrap())
         .collect();
     let mut annex = AnnexA::new(AS_OF).unwrap();
-    for case in ["A1", "B2", "C3", "D4", "E5"] {
+    for case in ["A1", "B2", "C3", "D4", "E5", "F6", "G7", "H8"] {
         let mine = events.iter().filter(|e| e.case == case).cloned();
         let state = engine.replay(case, mine, AsOf::end_of(AS_OF));
         assert!(state.errors.is_empty(), "{case}: {:?}", state.errors);
         annex.add(&state).unwrap();
     }
-    assert_eq!(annex.counts(), [0, 0, 4, 3, 2, 4, 2, 2, 1, 0, 0]);
+    assert_eq!(annex.counts(), [0, 0, 5, 5, 2, 6, 2, 5, 1, 0, 0]);
     let mut bytes = Vec::new();
     annex.write(&mut bytes).unwrap();
     bytes
@@ -174,7 +192,7 @@ fn every_list_is_there_with_its_headers_even_when_empty() {
 fn headers_are_frozen_filters_are_on_and_dates_show_as_inspectors_expect() {
     let bytes = scenario();
     let widths = ["G", "H", "K", "L", "N", "N", "Q", "AH", "N", "P", "S"];
-    let rows = [1, 1, 5, 4, 3, 5, 3, 3, 2, 1, 1];
+    let rows = [1, 1, 6, 6, 3, 7, 3, 6, 2, 1, 1];
     for (i, (width, rows)) in widths.iter().zip(rows).enumerate() {
         let xml = part(&bytes, &format!("xl/worksheets/sheet{}.xml", i + 1));
         assert!(
@@ -209,6 +227,7 @@ fn referrals_are_those_received_in_the_six_months() {
             "D4 |  |  |  |  | d:01/10/2020 |  | b) No | 1 |  | ",
             // Ethnicity written as free text is left out.
             "E5 | b) Female |  | d:30/06/2015 | 5 | d:01/12/2020 | q) 6: Police | b) No | 1 | South | W200",
+            "G7 |  |  | d:05/05/2012 | 8 | d:01/11/2020 |  | b) No | 0 |  | ",
         ]
     );
 }
@@ -223,6 +242,9 @@ fn assessments_are_those_open_in_the_six_months() {
             "A1 | b) Female | a) WBRI | d:17/03/2010 | 10 | b) No | d:16/09/2020 |  | d:20/10/2020 | a) Yes | North | W101",
             "D4 |  |  |  |  |  | d:02/10/2020 |  |  |  |  | ",
             "E5 | b) Female |  | d:30/06/2015 | 5 |  | d:01/12/2020 |  |  |  | South | W200",
+            // Known only by its end: no start date.
+            "F6 |  |  | d:31/12/2009 | 11 |  |  |  | d:01/12/2020 | b) No |  | ",
+            "G7 |  |  | d:05/05/2012 | 8 |  | d:01/11/2020 |  |  |  |  | ",
         ]
     );
 }
@@ -256,6 +278,10 @@ fn children_in_need_are_episodes_open_or_closed_in_the_six_months() {
             // Closed on the window's first day.
             "E5 | b) Female |  | d:30/06/2015 | 5 |  | d:02/03/2020 |  |  | d:16/09/2020 | RC7 - Services ceased for any other reason, including child no longer in need | e) Closed episode | South | W200",
             "E5 | b) Female |  | d:30/06/2015 | 5 |  | d:01/12/2020 |  |  |  |  | d) Open assessment | South | W200",
+            "F6 |  |  | d:31/12/2009 | 11 |  | d:01/12/2020 |  |  | d:01/12/2020 |  | e) Closed episode |  | ",
+            // Looked after (a run of placements) comes first; seen at the
+            // social worker's visit.
+            "G7 |  |  | d:05/05/2012 | 8 |  | d:01/11/2020 |  | d:01/02/2021 |  |  | a) Looked after child |  | ",
         ]
     );
 }
@@ -287,6 +313,13 @@ fn children_looked_after_say_their_reviews_visits_health_placements_and_missing(
             "B2 | a) Male | k) APKN | d:16/03/2005 | 16 |  |  | d:16/09/2020 | N1 - Abuse or neglect | a) Yes |  | C2: FCO | d:20/12/2020 | d:05/12/2020 |  |  | d:01/10/2020 |  | 3 |  |  | d:01/12/2020 | p) K2: Children's Homes | e) PR4: Private provision |  |  |  |  | 2 |  | a) Yes | a) Yes | CiC | W300",
             // Ceased on the window's first day; its return interview not done.
             "C3 | c) Not stated/recorded |  | d:01/09/2002 | 18 |  | a) Yes | d:01/05/2018 |  | b) No |  |  | d:01/08/2020 |  |  |  | d:01/05/2019 |  | 1 | d:16/09/2020 | m) E5: Moved into independent living - supported | d:01/05/2018 | n) H5: Residential accommodation | f) PR5: Voluntary/third sector |  |  |  |  | 1 |  |  |  | Leaving Care | W400",
+            // Known only by its end: no start, and whether it is a second
+            // period is not known; its review and placement still count.
+            "F6 |  |  | d:31/12/2009 | 11 |  |  |  |  |  |  | E1: Placement order | d:20/11/2020 |  |  |  |  |  | 1 | d:15/01/2021 | h) E41: Residence order granted | d:01/06/2019 | d) U4: Foster placement - long term | c) PR2: Other LA provision |  |  |  |  | 0 |  |  |  |  | ",
+            // Placements and no `looked_after`: still a period of care.
+            "G7 |  |  | d:05/05/2012 | 8 |  |  |  |  |  |  |  |  | d:01/02/2021 |  |  |  |  | 2 |  |  | d:10/10/2020 | d) U4: Foster placement - long term |  |  |  |  |  | 0 |  |  |  |  | ",
+            // One period, with the placements before its end.
+            "H8 |  |  | d:01/01/2006 | 15 |  |  |  |  |  |  |  |  |  |  |  |  |  | 1 | d:05/10/2020 | g) E13: Parents, relatives or other with no parental responsibility | d:01/03/2019 |  |  |  |  |  |  | 0 |  |  |  |  | ",
         ]
     );
 }
