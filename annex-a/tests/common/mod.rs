@@ -13,17 +13,22 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The Annex A template: beside the checkout (`main`, CI), or beside the
-/// folder of work trees.
-pub fn template() -> PathBuf {
+/// A file of the shared sample data: beside the checkout (`main`, CI), or
+/// beside the folder of work trees.
+pub fn data(rel: &str) -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     for up in ["../../shared/data", "../../../shared/data"] {
-        let path = here.join(up).join("annex-a/Annex_A.xlsx");
+        let path = here.join(up).join(rel);
         if path.exists() {
             return path;
         }
     }
-    panic!("the Annex A template `annex-a/Annex_A.xlsx` was not found beside the checkout");
+    panic!("sample data `{rel}` not found beside the checkout");
+}
+
+/// The Annex A template.
+pub fn template() -> PathBuf {
+    data("annex-a/Annex_A.xlsx")
 }
 
 /// An engine for the national library, with the example council's rules
