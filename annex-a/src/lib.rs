@@ -12,9 +12,12 @@
 //! # Which rows
 //!
 //! The template carries no guidance notes; this follows the Annex A
-//! guidance and the template's own columns (end dates, closure reasons and
-//! a "closed episode" status mean that cases ended in the period are
-//! listed). See [`Window`] for the days.
+//! guidance ("in the six months before the inspection") and the template's
+//! own columns (end dates, closure reasons and a "closed episode" status
+//! mean that cases ended in the period are listed). The template's sample
+//! rows agree: their ages are worked out as at 16/03/2021 and their
+//! activity dates begin on 16/09/2020, so both ends of the six months are
+//! included. See [`Window`] for the days.
 //!
 //! | list | rows |
 //! |---|---|

@@ -21,6 +21,7 @@ const ABOUT: &[&str] = &[
     "'In the last 12 months' counts back 12 calendar months from the as-of date (List 8), or from the row's own referral or enquiry (Lists 3 and 5, where the row itself is not counted).",
     "Facts (gender, ethnicity, team, worker, codes) are as at the as-of date. Facts keep only their latest value, so a fact describing one referral, plan, period of care or placement is written only on the row of the latest one.",
     "A period (assessment, plan, period of care) that reached Duly only through its end has no start date; what happened in it is then counted from the end of the one before.",
+    "Yes/no columns use the template's coded values: a) Yes, b) No. Ages are whole years at the as-of date.",
     "A code Duly does not know is written as it is when it looks like a code; anything else is left out. Empty cells are not known to Duly: see below for why.",
     "Lists 1, 2, 10 and 11 are empty: Duly has no steps for contacts, early help assessments, adoption or adopters.",
 ];
