@@ -7,7 +7,7 @@
 
 use duly_dsl::{CheckOptions, FsLoader};
 use duly_engine::{AsOf, Engine, RunOptions, Status};
-use duly_gen::{Generator, Options};
+use duly_gen::{Generator, Lateness, Options, Params};
 use jiff::civil::date;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -25,19 +25,20 @@ fn engine() -> Engine {
     .unwrap()
 }
 
-fn breaches_found_and_labelled(
-    seed: u64,
-    children: u64,
-    shuffle: bool,
-) -> (BTreeSet<Breach>, BTreeSet<Breach>) {
-    let options = Options {
+fn options(seed: u64, children: u64, shuffle: bool) -> Options {
+    Options {
         children,
         seed,
         from: date(2023, 4, 1),
         to: date(2026, 3, 31),
         shuffle,
-    };
-    let generator = Generator::new(options.clone()).unwrap();
+    }
+}
+
+/// Runs the engine over what `generator` writes; returns the breaches it
+/// finds and the ones the generator labelled. Every event must fit the rules.
+fn breaches_found_and_labelled(generator: &Generator) -> (BTreeSet<Breach>, BTreeSet<Breach>) {
+    let options = generator.options();
     let labelled = generator
         .histories()
         .flat_map(|history| history.labels)
@@ -83,7 +84,8 @@ fn breaches_found_and_labelled(
 #[test]
 fn the_engine_finds_exactly_the_breaches_the_generator_injected() {
     for seed in [1, 2, 3] {
-        let (found, labelled) = breaches_found_and_labelled(seed, 1500, false);
+        let generator = Generator::new(options(seed, 1500, false)).unwrap();
+        let (found, labelled) = breaches_found_and_labelled(&generator);
         assert!(
             labelled.len() > 50,
             "seed {seed}: too few injected breaches to mean much"
@@ -99,6 +101,46 @@ fn the_engine_finds_exactly_the_breaches_the_generator_injected() {
 
 #[test]
 fn arrival_order_does_not_change_the_breaches() {
-    let (found, labelled) = breaches_found_and_labelled(7, 1200, true);
+    let generator = Generator::new(options(7, 1200, true)).unwrap();
+    let (found, labelled) = breaches_found_and_labelled(&generator);
     assert_eq!(found, labelled);
+}
+
+#[test]
+fn with_heavy_delays_the_breaches_still_match() {
+    let mut params = Params::default();
+    let late = &mut params.late;
+    for p in [
+        &mut late.referral,
+        &mut late.assessment,
+        &mut late.icpc,
+        &mut late.core_group,
+        &mut late.rcpc,
+        &mut late.care_plan,
+        &mut late.cla_review,
+        &mut late.health_first,
+        &mut late.health_review,
+        &mut late.cla_visit,
+        &mut late.rhi,
+    ] {
+        *p = 0.6;
+    }
+    params.looked_after_from_cin = 0.5;
+    params.missing_teen_per_year = 0.9;
+    let generator = Generator::with_params(options(11, 1000, false), params).unwrap();
+    let (found, labelled) = breaches_found_and_labelled(&generator);
+    assert!(labelled.len() > 500, "{}", labelled.len());
+    assert_eq!(found, labelled);
+}
+
+#[test]
+fn without_delays_nothing_is_breached() {
+    let params = Params {
+        late: Lateness::none(),
+        ..Params::default()
+    };
+    let generator = Generator::with_params(options(5, 1500, false), params).unwrap();
+    let (found, labelled) = breaches_found_and_labelled(&generator);
+    assert!(labelled.is_empty());
+    assert!(found.is_empty(), "{found:?}");
 }
