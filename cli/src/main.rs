@@ -1,5 +1,6 @@
 //! `duly`: check statutory workflows, run cases against them, report breaches.
 
+mod annex_a;
 mod check;
 mod explain;
 mod r#gen;
@@ -48,6 +49,8 @@ enum Command {
     Run(run::Args),
     /// Run rule scenarios: events in, expected deadlines out.
     Test(test::Args),
+    /// Write Ofsted's Annex A lists (xlsx) as at a date, for an inspection.
+    AnnexA(annex_a::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,5 +64,6 @@ fn main() -> ExitCode {
         Command::Ingest(args) => ingest::run(args),
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
+        Command::AnnexA(args) => annex_a::run(args),
     }
 }
