@@ -1,5 +1,6 @@
 //! `duly`: check statutory workflows, run cases against them, report breaches.
 
+mod annex_a;
 mod check;
 mod explain;
 mod r#gen;
@@ -51,6 +52,8 @@ enum Command {
     Test(test::Args),
     /// Serve events, cases and reports over HTTP, and fire escalations.
     Serve(serve::Args),
+    /// Write Ofsted's Annex A lists (xlsx) as at a date, for an inspection.
+    AnnexA(annex_a::Args),
 }
 
 fn main() -> ExitCode {
@@ -65,5 +68,6 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::AnnexA(args) => annex_a::run(args),
     }
 }

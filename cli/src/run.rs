@@ -46,7 +46,7 @@ pub enum RunFormat {
     Json,
 }
 
-fn parse_date(text: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
     text.parse()
         .map_err(|_| format!("`{text}` is not a date: write `YYYY-MM-DD`"))
 }
@@ -115,7 +115,7 @@ pub fn run(args: Args) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn describe(error: &EventError) -> String {
+pub(crate) fn describe(error: &EventError) -> String {
     match &error.field {
         Some(field) => format!("line {} (`{field}`): {}", error.line, error.message),
         None => format!("line {}: {}", error.line, error.message),
