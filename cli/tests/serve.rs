@@ -2,7 +2,11 @@
 //! middle of a stream of writes, loses nothing it acknowledged and stores
 //! nothing twice; and a case reads as `duly run` reports it.
 
-#![allow(clippy::unwrap_used, reason = "tests stop at the first failure")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "tests stop at the first failure"
+)]
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};

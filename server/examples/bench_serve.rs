@@ -51,7 +51,9 @@ fn args() -> Args {
         rate: 0.0,
     };
     while let Some(flag) = argv.next() {
-        let value = argv.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        let value = argv
+            .next()
+            .unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
             "--address" => args.address = value,
             "--token" => args.token = value,
@@ -128,15 +130,25 @@ async fn ingest(args: Arc<Args>, text: &str) {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..args.connections {
-        let (args, batches, next, accepted) =
-            (args.clone(), batches.clone(), next.clone(), accepted.clone());
+        let (args, batches, next, accepted) = (
+            args.clone(),
+            batches.clone(),
+            next.clone(),
+            accepted.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut sender = connect(&args.address).await;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(batch) = batches.get(i) else { break };
-                let (status, body) =
-                    send(&mut sender, "POST", "/v1/events", &args.token, batch.clone()).await;
+                let (status, body) = send(
+                    &mut sender,
+                    "POST",
+                    "/v1/events",
+                    &args.token,
+                    batch.clone(),
+                )
+                .await;
                 assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
                 let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
                 let n = json["results"]
@@ -174,7 +186,8 @@ async fn read(args: Arc<Args>, text: &str) {
     let cases = Arc::new(cases);
     let started = Instant::now();
     let until = started + Duration::from_secs(args.seconds);
-    let interval = (args.rate > 0.0).then(|| Duration::from_secs_f64(args.clients as f64 / args.rate));
+    let interval =
+        (args.rate > 0.0).then(|| Duration::from_secs_f64(args.clients as f64 / args.rate));
     let mut tasks = Vec::new();
     for client in 0..args.clients {
         let (args, cases) = (args.clone(), cases.clone());
@@ -185,7 +198,9 @@ async fn read(args: Arc<Args>, text: &str) {
             // A small, fixed pseudo-random walk over the cases.
             let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ client as u64;
             let mut due = Instant::now()
-                + interval.map_or(Duration::ZERO, |i| i.mul_f64(client as f64 / args.clients as f64));
+                + interval.map_or(Duration::ZERO, |i| {
+                    i.mul_f64(client as f64 / args.clients as f64)
+                });
             loop {
                 if interval.is_some() {
                     tokio::time::sleep_until(due.into()).await;
