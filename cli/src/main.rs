@@ -10,6 +10,7 @@ mod import;
 mod ingest;
 mod rules;
 mod run;
+mod serve;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -49,6 +50,8 @@ enum Command {
     Run(run::Args),
     /// Run rule scenarios: events in, expected deadlines out.
     Test(test::Args),
+    /// Serve events, cases and reports over HTTP, and fire escalations.
+    Serve(serve::Args),
     /// Write Ofsted's Annex A lists (xlsx) as at a date, for an inspection.
     AnnexA(annex_a::Args),
 }
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => ingest::run(args),
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::AnnexA(args) => annex_a::run(args),
     }
 }

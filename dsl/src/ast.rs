@@ -127,6 +127,9 @@ pub enum WorkflowClause {
     Title(Text),
     /// `version "…"`.
     Version(Text),
+    /// `moves cases from "…", "…"`: the older versions whose cases may run
+    /// under this one.
+    MovesCasesFrom(Vec<Text>, Span),
     /// `source "…"`.
     Source(SourceLine),
     /// `calendar id`.

@@ -104,6 +104,9 @@ pub struct Workflow {
     pub title: String,
     /// The version of the rules (`2018.1`); a case keeps the version it started under.
     pub version: String,
+    /// Older versions whose cases may run under this one instead
+    /// (`moves cases from "2014.1"`): a service moves them on reload.
+    pub moves_from: Vec<String>,
     /// The legal source it implements.
     pub source: String,
     /// Id of the calendar its working days count on.

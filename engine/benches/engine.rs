@@ -156,6 +156,7 @@ fn rules() -> RuleSet {
         id: "safeguarding".into(),
         title: "Safeguarding".into(),
         version: "2018.1".into(),
+        moves_from: Vec::new(),
         source: "Working Together to Safeguard Children 2018".into(),
         calendar: "england_and_wales".into(),
         entries: vec![0],

@@ -89,6 +89,11 @@ pub struct ActionRecord {
     pub hook: Hook,
     /// The replay moment.
     pub at: Timestamp,
+    /// What the hook was about: `step#occurrence` for a deadline's warning
+    /// or breach, the event id for `on_event`, the day for `on_daily`.
+    /// With the plugin, hook and moment it says which action this is, so
+    /// that a service can carry each out once.
+    pub about: String,
     /// What it did.
     pub action: PluginAction,
 }

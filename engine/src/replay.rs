@@ -1189,11 +1189,12 @@ impl<'a> Replay<'a> {
                     } else {
                         Hook::Approaching
                     };
+                    let about = format!("{}#{}", deadline.step, deadline.occurrence);
                     for p in 0..self.engine.plugins.len() {
                         if !self.engine.plugins[p].workflows[workflow] {
                             continue;
                         }
-                        self.call(p, hook, moment, |plugin, view| {
+                        self.call(p, hook, moment, &about, |plugin, view| {
                             if breach {
                                 plugin.on_breach(view, &deadline)
                             } else {
@@ -1205,9 +1206,10 @@ impl<'a> Replay<'a> {
                 _ => {
                     let day = duly_calendar::local_date(moment);
                     self.last_daily = Some(day);
+                    let about = day.to_string();
                     for p in 0..self.engine.plugins.len() {
                         if self.engine.plugins[p].plugin.has_daily_hook() {
-                            self.call(p, Hook::Daily, moment, |plugin, view| {
+                            self.call(p, Hook::Daily, moment, &about, |plugin, view| {
                                 plugin.on_daily(view, day)
                             });
                         }
@@ -1243,7 +1245,7 @@ impl<'a> Replay<'a> {
             if workflow.is_some_and(|w| !self.engine.plugins[p].workflows[w]) {
                 continue;
             }
-            self.call(p, Hook::Event, moment, |plugin, case| {
+            self.call(p, Hook::Event, moment, &event.id, |plugin, case| {
                 plugin.on_event(case, &view)
             });
         }
@@ -1255,6 +1257,7 @@ impl<'a> Replay<'a> {
         p: usize,
         hook: Hook,
         moment: Timestamp,
+        about: &str,
         run: impl FnOnce(&dyn crate::plugin::Plugin, &CaseView<'_>) -> HookResult,
     ) {
         let plugin = self.engine.plugins[p].plugin.clone();
@@ -1269,7 +1272,7 @@ impl<'a> Replay<'a> {
         match result {
             Ok(actions) => {
                 for action in actions {
-                    self.act(p, hook, moment, action);
+                    self.act(p, hook, moment, about, action);
                 }
             }
             Err(message) => self.hook_errors.push(HookError {
@@ -1282,7 +1285,7 @@ impl<'a> Replay<'a> {
         }
     }
 
-    fn act(&mut self, p: usize, hook: Hook, moment: Timestamp, action: PluginAction) {
+    fn act(&mut self, p: usize, hook: Hook, moment: Timestamp, about: &str, action: PluginAction) {
         let plugin = self.engine.plugins[p].plugin.clone();
         if let PluginAction::Require {
             step, count, unit, ..
@@ -1330,6 +1333,7 @@ impl<'a> Replay<'a> {
             hash: plugin.content_hash().to_owned(),
             hook,
             at: moment,
+            about: about.to_owned(),
             action,
         });
     }

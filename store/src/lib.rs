@@ -26,6 +26,9 @@ mod sqlite;
 
 pub use sqlite::SqliteStore;
 
+mod rules;
+pub use rules::{Generation, RuleHistory};
+
 use duly_events::Event;
 use jiff::Timestamp;
 

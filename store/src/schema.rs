@@ -46,6 +46,26 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
         PRIMARY KEY (case_id, plugin, hook, occurrence, moment)
     ) STRICT, WITHOUT ROWID;",
+    // 3: the rule sets a service has run, so that a case keeps the rules it
+    // started under across reloads and restarts.
+    //
+    // A generation is one rule set: `body` holds its files' texts (JSON), so
+    // that it can be rebuilt when the files on disk have moved on. A case
+    // starts under the generation in force when its first event arrived:
+    // the one with the greatest `from_arrival` not after that event's
+    // arrival. `moved_to` forwards every case of a generation to a later
+    // one; `case_moves` moves single cases.
+    "CREATE TABLE rule_generations (
+        generation INTEGER PRIMARY KEY,
+        from_arrival INTEGER NOT NULL,
+        moved_to INTEGER REFERENCES rule_generations (generation),
+        body TEXT NOT NULL,
+        loaded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    ) STRICT;
+    CREATE TABLE case_moves (
+        case_id TEXT PRIMARY KEY,
+        generation INTEGER NOT NULL REFERENCES rule_generations (generation)
+    ) STRICT, WITHOUT ROWID;",
 ];
 
 /// What the file holds before any migration runs.

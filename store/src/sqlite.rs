@@ -12,8 +12,8 @@
 
 use crate::schema::{self, Found};
 use crate::{
-    ActionKey, ActionRecorded, Appended, EventStore, EventStream, Rejection, StoreError,
-    StoredEvent,
+    ActionKey, ActionRecorded, Appended, EventStore, EventStream, Generation, Rejection,
+    RuleHistory, StoreError, StoredEvent,
 };
 use duly_events::{At, Event};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, params};
@@ -267,6 +267,113 @@ impl EventStore for SqliteStore {
             ActionRecorded::Inserted
         } else {
             ActionRecorded::AlreadyRecorded
+        })
+    }
+}
+
+impl RuleHistory for SqliteStore {
+    fn generations(&self) -> Result<Vec<Generation>, StoreError> {
+        self.read(|conn| {
+            let fail = |e| self.fail(e);
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT generation, from_arrival, moved_to, body FROM rule_generations
+                     ORDER BY generation",
+                )
+                .map_err(fail)?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok(Generation {
+                        number: row.get::<_, i64>(0)?.cast_unsigned(),
+                        from_arrival: row.get::<_, i64>(1)?.cast_unsigned(),
+                        moved_to: row.get::<_, Option<i64>>(2)?.map(i64::cast_unsigned),
+                        body: row.get(3)?,
+                    })
+                })
+                .map_err(fail)?;
+            rows.collect::<Result<_, _>>().map_err(fail)
+        })
+    }
+
+    fn save_generation(
+        &self,
+        body: &str,
+        forward: &[u64],
+        cases: &[String],
+    ) -> Result<u64, StoreError> {
+        let mut conn = self.writer();
+        let fail = |e| self.fail(e);
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        tx.execute(
+            "INSERT INTO rule_generations (from_arrival, body)
+             VALUES ((SELECT coalesce(max(arrival), 0) + 1 FROM events), ?1)",
+            [body],
+        )
+        .map_err(fail)?;
+        let number = tx.last_insert_rowid();
+        {
+            let mut forward_one = tx
+                .prepare_cached("UPDATE rule_generations SET moved_to = ?1 WHERE generation = ?2")
+                .map_err(fail)?;
+            for old in forward {
+                forward_one
+                    .execute(params![number, old.cast_signed()])
+                    .map_err(fail)?;
+            }
+            let mut move_one = tx
+                .prepare_cached(
+                    "INSERT INTO case_moves (case_id, generation) VALUES (?1, ?2)
+                     ON CONFLICT (case_id) DO UPDATE SET generation = excluded.generation",
+                )
+                .map_err(fail)?;
+            for case in cases {
+                move_one.execute(params![case, number]).map_err(fail)?;
+            }
+        }
+        tx.commit().map_err(fail)?;
+        Ok(number.cast_unsigned())
+    }
+
+    fn case_moves(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.read(|conn| {
+            let fail = |e| self.fail(e);
+            let mut stmt = conn
+                .prepare_cached("SELECT case_id, generation FROM case_moves ORDER BY case_id")
+                .map_err(fail)?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok((row.get(0)?, row.get::<_, i64>(1)?.cast_unsigned()))
+                })
+                .map_err(fail)?;
+            rows.collect::<Result<_, _>>().map_err(fail)
+        })
+    }
+
+    fn case_first_arrivals(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.read(|conn| {
+            let fail = |e| self.fail(e);
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT case_id, min(arrival) FROM events GROUP BY case_id ORDER BY case_id",
+                )
+                .map_err(fail)?;
+            let rows = stmt
+                .query_map([], |row| {
+                    Ok((row.get(0)?, row.get::<_, i64>(1)?.cast_unsigned()))
+                })
+                .map_err(fail)?;
+            rows.collect::<Result<_, _>>().map_err(fail)
+        })
+    }
+
+    fn first_arrival(&self, case: &str) -> Result<Option<u64>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT min(arrival) FROM events WHERE case_id = ?1")
+                .and_then(|mut stmt| stmt.query_row([case], |row| row.get::<_, Option<i64>>(0)))
+                .map(|first| first.map(i64::cast_unsigned))
+                .map_err(|e| self.fail(e))
         })
     }
 }

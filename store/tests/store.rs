@@ -387,3 +387,39 @@ proptest! {
         prop_assert_eq!(stored, expected);
     }
 }
+
+#[test]
+fn keeps_each_rule_generation_and_the_cases_moved_to_later_ones() {
+    use duly_store::RuleHistory;
+    let (_dir, store) = open();
+    store
+        .append(&[
+            event("e-1", "C1", "2019-04-12"),
+            event("e-2", "C2", "2019-04-12"),
+        ])
+        .unwrap();
+    let first = store.save_generation("{\"rules\":1}", &[], &[]).unwrap();
+    store.append(&[event("e-3", "C3", "2019-04-13")]).unwrap();
+    let second = store
+        .save_generation("{\"rules\":2}", &[first], &["C2".to_owned()])
+        .unwrap();
+    let generations = store.generations().unwrap();
+    assert_eq!(generations.len(), 2);
+    assert_eq!((first, second), (1, 2));
+    assert_eq!(generations[0].from_arrival, 3, "after the first two events");
+    assert_eq!(generations[0].moved_to, Some(2));
+    assert_eq!(generations[1].from_arrival, 4);
+    assert_eq!(generations[1].moved_to, None);
+    assert_eq!(generations[1].body, "{\"rules\":2}");
+    assert_eq!(store.case_moves().unwrap(), [("C2".to_owned(), 2)]);
+    assert_eq!(
+        store.case_first_arrivals().unwrap(),
+        [
+            ("C1".to_owned(), 1),
+            ("C2".to_owned(), 2),
+            ("C3".to_owned(), 3)
+        ]
+    );
+    assert_eq!(store.first_arrival("C3").unwrap(), Some(3));
+    assert_eq!(store.first_arrival("nobody").unwrap(), None);
+}

@@ -108,3 +108,42 @@ fn dominators_accept_the_initiating_strategy_discussion() {
     );
     assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
 }
+
+const MOVING: &str = "workflow w {\n  title \"W\"\n  version \"2023.1\"\n  moves cases from \"2018.1\", \"2018.2\"\n  moves cases from \"2020.1\"\n  source \"Act\"\n  calendar england_and_wales\n  starts with a\n  step a {\n    title \"A\"\n    on complete end\n  }\n}\n";
+
+#[test]
+fn a_workflow_names_the_versions_whose_cases_it_takes_over() {
+    let checked = check_text("w.duly", MOVING);
+    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+    let rules = checked.rules.unwrap();
+    assert_eq!(
+        rules.workflows[0].moves_from,
+        ["2018.1", "2018.2", "2020.1"]
+    );
+}
+
+#[test]
+fn a_workflow_without_moves_keeps_its_cases() {
+    let rules = check_text("w.duly", NATIONAL).rules.unwrap();
+    assert!(rules.workflows[0].moves_from.is_empty());
+}
+
+#[test]
+fn moving_cases_from_its_own_version_is_an_error() {
+    let text = MOVING.replace("\"2020.1\"", "\"2023.1\"");
+    assert_eq!(codes(&text), ["moves-own-version"]);
+}
+
+#[test]
+fn an_extension_cannot_move_cases() {
+    let local = "extend workflow s {\n  moves cases from \"0\"\n}\n";
+    let checked = check(
+        &crate::loader::MemoryLoader::new()
+            .with("n.duly", NATIONAL)
+            .with("l.duly", format!("import \"n.duly\"\n{local}")),
+        &[std::path::PathBuf::from("l.duly")],
+        &CheckOptions::default(),
+    );
+    let codes: Vec<_> = checked.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["extend-clause"], "{:#?}", checked.diagnostics);
+}

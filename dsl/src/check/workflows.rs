@@ -28,6 +28,7 @@ struct Wf<'a> {
     id: &'a Ident,
     title: Option<&'a Text>,
     version: Option<&'a Text>,
+    moves_from: Vec<(FileId, &'a Text)>,
     source: Option<&'a SourceLine>,
     calendar: Option<(FileId, &'a Ident)>,
     entries: Vec<(FileId, &'a Ident)>,
@@ -159,6 +160,7 @@ impl<'l> Checker<'l> {
             id,
             title: None,
             version: None,
+            moves_from: Vec::new(),
             source: None,
             calendar: None,
             entries: Vec::new(),
@@ -171,6 +173,9 @@ impl<'l> Checker<'l> {
                 WorkflowClause::Title(t) => self.once(&mut wf.title, t, "title", file, t.span),
                 WorkflowClause::Version(t) => {
                     self.once(&mut wf.version, t, "version", file, t.span)
+                }
+                WorkflowClause::MovesCasesFrom(versions, _) => {
+                    wf.moves_from.extend(versions.iter().map(|v| (file, v)));
                 }
                 WorkflowClause::Source(s) => self.once(&mut wf.source, s, "source", file, s.span),
                 WorkflowClause::Calendar(c) => {
@@ -207,6 +212,23 @@ impl<'l> Checker<'l> {
                     .at(file, decl.header, "declared here")
                     .help("every workflow says its `title`, `version`, `source`, `calendar` and the steps it `starts with`"),
             );
+        }
+        if let Some(version) = wf.version {
+            for &(f, from) in &wf.moves_from {
+                if from.value == version.value {
+                    self.push(
+                        Diagnostic::error(
+                            "moves-own-version",
+                            format!(
+                                "workflow `{}` moves cases from its own version `{}`",
+                                id.name, from.value
+                            ),
+                        )
+                        .at(f, from.span, "this is the version of this workflow")
+                        .help("name an older version whose cases may run under this one, or remove it"),
+                    );
+                }
+            }
         }
         for step in &decl.steps {
             let Some(sid) = &step.id else { continue };
@@ -355,6 +377,9 @@ impl<'l> Checker<'l> {
             match clause {
                 WorkflowClause::Title(t) => refuse(self, "`title`", t.span),
                 WorkflowClause::Version(t) => refuse(self, "`version`", t.span),
+                WorkflowClause::MovesCasesFrom(_, span) => {
+                    refuse(self, "`moves cases from`", *span)
+                }
                 WorkflowClause::Source(s) => refuse(self, "`source`", s.span),
                 WorkflowClause::StartsWith(_, span) => refuse(self, "`starts with`", *span),
                 WorkflowClause::Calendar(c) => wf.calendar = Some((file, c)),
@@ -448,6 +473,7 @@ impl<'l> Checker<'l> {
             id: wf.id.name.clone(),
             title: wf.title.map(|t| t.value.clone()).unwrap_or_default(),
             version: wf.version.map(|t| t.value.clone()).unwrap_or_default(),
+            moves_from: wf.moves_from.iter().map(|(_, t)| t.value.clone()).collect(),
             source: wf.source.map(|s| s.text.value.clone()).unwrap_or_default(),
             calendar,
             entries,

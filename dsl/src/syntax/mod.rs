@@ -340,6 +340,15 @@ impl<'t> Reader<'t> {
                 Rule::version_line => {
                     clauses.extend(self.text_clause(c).map(WorkflowClause::Version))
                 }
+                Rule::moves_line => {
+                    let line = span_of(&c);
+                    let versions = c
+                        .into_inner()
+                        .filter(|p| p.as_rule() == Rule::string)
+                        .map(|p| self.string(p))
+                        .collect();
+                    clauses.push(WorkflowClause::MovesCasesFrom(versions, line));
+                }
                 Rule::source_line => {
                     clauses.extend(self.source_line(c).map(WorkflowClause::Source))
                 }

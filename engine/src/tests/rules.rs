@@ -88,6 +88,7 @@ fn workflow(id: &str, entries: &[usize], steps: Vec<Step>) -> Workflow {
         id: id.into(),
         title: id.into(),
         version: "2018.1".into(),
+        moves_from: Vec::new(),
         source: "test".into(),
         calendar: "england_and_wales".into(),
         entries: entries.to_vec(),
