@@ -7,8 +7,10 @@ mod graph;
 mod holidays;
 mod import;
 mod ingest;
+mod report;
 mod rules;
 mod run;
+mod source;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -48,6 +50,9 @@ enum Command {
     Run(run::Args),
     /// Run rule scenarios: events in, expected deadlines out.
     Test(test::Args),
+    /// Report timescale breaches, deadlines at risk, timeliness and the
+    /// measures councils are compared on.
+    Report(report::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,5 +66,6 @@ fn main() -> ExitCode {
         Command::Ingest(args) => ingest::run(args),
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
+        Command::Report(args) => report::run(args),
     }
 }
