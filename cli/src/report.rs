@@ -269,7 +269,9 @@ fn to(
         }
     };
     written.map_err(|err| {
-        let place = out.map_or("standard output".to_owned(), |p| format!("`{}`", p.display()));
+        let place = out.map_or("standard output".to_owned(), |p| {
+            format!("`{}`", p.display())
+        });
         format!("cannot write {place}: {}", why(&err))
     })
 }

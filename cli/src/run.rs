@@ -90,7 +90,10 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
         Err(Failed::Output(err)) => {
-            eprintln!("error: cannot write the result: {}", crate::source::why(&err));
+            eprintln!(
+                "error: cannot write the result: {}",
+                crate::source::why(&err)
+            );
             return ExitCode::FAILURE;
         }
     };

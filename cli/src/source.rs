@@ -41,7 +41,12 @@ pub struct SourceArgs {
     pub db: Option<PathBuf>,
     /// What `--events` holds: `jsonl` (the default), `cin` (CIN census XML)
     /// or `903` (SSDA903 CSV tables).
-    #[arg(long = "input-format", value_enum, value_name = "FORMAT", conflicts_with = "db")]
+    #[arg(
+        long = "input-format",
+        value_enum,
+        value_name = "FORMAT",
+        conflicts_with = "db"
+    )]
     pub input_format: Option<InputFormat>,
 }
 
@@ -175,8 +180,7 @@ impl Source {
                     readers.push((name, BufReader::new(opened)));
                 }
                 let events = readers.into_iter().flat_map(move |(name, reader)| {
-                    let items: Box<dyn Iterator<Item = Result<Event, ImportError>>> = match format
-                    {
+                    let items: Box<dyn Iterator<Item = Result<Event, ImportError>>> = match format {
                         Return::Cin => Box::new(read_cin(&name, reader)),
                         Return::Ssda903 => Box::new(read_903(&name, reader)),
                     };
