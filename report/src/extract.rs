@@ -86,6 +86,15 @@ impl StepInfo {
                 });
             }
         }
+        // The steps of the headline measures first, in their order; the
+        // rest as the rules list them.
+        let rank = |step: &StepInfo| {
+            crate::measures::DEFINED
+                .iter()
+                .position(|m| m.step == Some(step.id.as_str()))
+                .unwrap_or(usize::MAX)
+        };
+        steps.sort_by_key(rank);
         steps
     }
 }

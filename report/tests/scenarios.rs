@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{date, national, period, report, report_with};
+use common::{date, june, national, period, report, report_with};
 use duly_engine::plugin::{CaseView, HookResult};
 use duly_engine::{Deadline, Engine, Plugin, PluginAction, Status};
 use duly_report::Options;
@@ -36,28 +36,6 @@ fn counts(f: &Figures) -> Figures {
 fn measure(report: &duly_report::Report, id: &str) -> (u64, u64, Option<f64>) {
     let m = report.measures.iter().find(|m| m.id == id).unwrap();
     (m.numerator, m.denominator, m.percent)
-}
-
-/// Referrals are due 1 working day after they are received. The period is
-/// June 2025; the report is as of 15 July 2025.
-const JUNE: &str = "
-    C1  c1-1  2025-05-29 referral start
-    C2  c2-1  2025-05-30 referral start
-    C2  c2-2  2025-06-02 referral complete nfa
-    C3  c3-1  2025-06-27 referral start
-    C4  c4-1  2025-06-30 referral start team=East worker=W9
-    C5  c5-1  2025-06-02 referral start team=North worker=W1
-    C5  c5-2  2025-06-04 record worker=W2
-    C5  c5-3  2025-06-05 referral complete nfa
-    C6  c6-1  2025-06-09 referral start
-    C6  c6-2  2025-06-09 case_closure complete nfa
-    C12 c12-1 2025-06-02 referral start team=Front_Door worker=W1
-    C12 c12-2 2025-06-02 referral complete nfa team=North worker=W2
-    C12 c12-3 2025-06-03 record worker=W3
-";
-
-fn june() -> duly_report::Report {
-    report(JUNE, period("2025-07-15", "2025-06-01", "2025-06-30"))
 }
 
 #[test]
