@@ -92,7 +92,9 @@ fn html(report: &Report) -> String {
 fn the_html_page_is_self_contained() {
     let page = html(&fixture());
     let lower = page.to_lowercase();
-    for banned in ["src=", "<script", "@import", "url(", "<link", "http:", "https:", "//cdn"] {
+    for banned in [
+        "src=", "<script", "@import", "url(", "<link", "http:", "https:", "//cdn",
+    ] {
         assert!(!lower.contains(banned), "the page holds `{banned}`");
     }
     // Links, if any, stay within the page.
@@ -150,17 +152,39 @@ fn the_workbook_has_a_sheet_a_section_with_dates_filters_and_a_frozen_header() {
     assert_eq!(names, expected);
 
     let breaches = book.worksheet_range("Breaches").unwrap();
-    let header: Vec<String> = breaches.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let header: Vec<String> = breaches
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     assert_eq!(
         header,
         [
-            "case", "step", "occurrence", "due", "completed", "status", "late", "late_unit", "team",
-            "worker", "workflow", "source", "local", "anchor_event", "explanation"
+            "case",
+            "step",
+            "occurrence",
+            "due",
+            "completed",
+            "status",
+            "late",
+            "late_unit",
+            "team",
+            "worker",
+            "workflow",
+            "source",
+            "local",
+            "anchor_event",
+            "explanation"
         ]
     );
     assert_eq!(breaches.height(), 1 + report.breaches.len());
     // C3's referral, due Mon 30 June 2025, not done.
-    let c3 = breaches.rows().find(|r| r[0] == Data::String("C3".into())).unwrap();
+    let c3 = breaches
+        .rows()
+        .find(|r| r[0] == Data::String("C3".into()))
+        .unwrap();
     match &c3[3] {
         Data::DateTime(due) => {
             assert!(due.is_datetime());
@@ -173,7 +197,10 @@ fn the_workbook_has_a_sheet_a_section_with_dates_filters_and_a_frozen_header() {
     assert_eq!(c3[6], Data::Float(11.0));
     // M1's return home interview was due at 22:00 on 13 June 2025 and done
     // at 09:30 on the 14th: date and time cells, London time.
-    let m1 = breaches.rows().find(|r| r[0] == Data::String("M1".into())).unwrap();
+    let m1 = breaches
+        .rows()
+        .find(|r| r[0] == Data::String("M1".into()))
+        .unwrap();
     match (&m1[3], &m1[4]) {
         (Data::DateTime(due), Data::DateTime(done)) => {
             assert!((due.as_f64() - (45821.0 + 22.0 / 24.0)).abs() < 1e-6);
@@ -188,19 +215,15 @@ fn the_workbook_has_a_sheet_a_section_with_dates_filters_and_a_frozen_header() {
         .filter(|r| r[0] == Data::String("referral".into()))
         .map(|r| r[3..6].iter().map(|c| c.to_string()).collect())
         .collect();
-    assert_eq!(
-        rows,
-        [
-            ["all", "", "4"],
-            ["month", "2025-06", "4"]
-        ]
-    );
+    assert_eq!(rows, [["all", "", "4"], ["month", "2025-06", "4"]]);
 
     // Every sheet: the header row frozen, filters on over every column and row.
     for (n, name) in expected.iter().enumerate() {
         let xml = sheet_xml(&bytes, n + 1);
         assert!(
-            xml.contains(r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#),
+            xml.contains(
+                r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#
+            ),
             "{name}: {xml}"
         );
         let range = book.worksheet_range(name).unwrap();

@@ -24,6 +24,7 @@ th, td { border: 1px solid #999; padding: .25rem .4rem; text-align: left; vertic
 th { background: #e8eef6; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.explanation { min-width: 22rem; }
+td.d { white-space: nowrap; }
 .measures td.pc { font-weight: 700; font-size: 1rem; }
 figure { margin: .5rem 0 1.25rem; }
 figcaption { font-size: .85rem; color: #333; }
@@ -38,7 +39,7 @@ dl.notes dd { margin: 0 0 0 1rem; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
-  h2 { break-after: avoid; }
+  h2, h3 { break-after: avoid; }
   figure, tr { break-inside: avoid; }
   thead { display: table-header-group; }
   table { font-size: 8.5pt; }
@@ -272,7 +273,13 @@ fn month_chart(page: &mut String, i: usize, step: &StepTimeliness, months: &[(i1
     let id = format!("chart-{i}");
     let _ = write!(
         page,
-        "<figure>\n<svg role=\"img\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" height=\"{height:.0}\" aria-labelledby=\"{id}-t {id}-d\">\
+        "<figure>\n<h3>{} <small>({})</small></h3>\n",
+        esc(&step.title),
+        esc(&step.timescale)
+    );
+    let _ = write!(
+        page,
+        "<svg role=\"img\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" height=\"{height:.0}\" aria-labelledby=\"{id}-t {id}-d\">\
          <title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
         esc(&title),
         esc(&desc.join("; ")),
@@ -412,6 +419,7 @@ fn table(
             let class = match (cell, name) {
                 (_, "explanation") => " class=\"explanation\"",
                 (Cell::Int(_) | Cell::Num(_), _) => " class=\"n\"",
+                (Cell::Date(_) | Cell::Time(..), _) => " class=\"d\"",
                 _ => "",
             };
             let _ = write!(line, "<td{class}>{}</td>", esc(&cell.text()));

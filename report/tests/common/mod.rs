@@ -142,4 +142,3 @@ pub const JUNE: &str = "
 pub fn june() -> duly_report::Report {
     report(JUNE, period("2025-07-15", "2025-06-01", "2025-06-30"))
 }
-
