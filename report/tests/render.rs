@@ -2,6 +2,12 @@
 //! snapshots, the HTML page self-contained and accessible, the workbook
 //! read back with calamine.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test stops at its first failure"
+)]
+
 mod common;
 
 use calamine::{Data, Reader, Xlsx};

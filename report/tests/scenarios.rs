@@ -2,6 +2,12 @@
 //! small scenarios under the national library (England and Wales working
 //! days; bank holidays in 2025: 1 Jan, 18 and 21 Apr, 5 and 26 May, 25 Aug).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test stops at its first failure"
+)]
+
 mod common;
 
 use common::{date, june, national, period, report, report_with};

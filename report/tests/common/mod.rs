@@ -2,6 +2,11 @@
 //! compactly, and a report run through the engine as `duly report` runs it.
 
 #![allow(dead_code, reason = "each test file uses part of it")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test stops at its first failure"
+)]
 
 use duly_dsl::model::RuleSet;
 use duly_dsl::{CheckOptions, FsLoader};
