@@ -10,6 +10,7 @@ use duly_engine::{Calendars, CaseState, Deadline, Due, FactChanged, Lateness, St
 use duly_events::Fact;
 use jiff::civil::Date;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The step whose occurrences are referrals, for the re-referral measure.
 pub(crate) const REFERRAL: &str = "referral";
@@ -105,8 +106,8 @@ impl StepInfo {
 pub(crate) struct Settled {
     pub step: usize,
     pub month: (i16, i8),
-    pub team: Option<String>,
-    pub worker: Option<String>,
+    pub team: Option<Arc<str>>,
+    pub worker: Option<Arc<str>>,
     pub status: Status,
     /// For a completed deadline, its time from the due day in the step's unit.
     pub from_due: Option<i64>,
@@ -208,6 +209,7 @@ impl Reporter {
         let mut figures = CaseFigures::default();
         let team_now = fact_text(state.facts.get("team"));
         let worker_now = fact_text(state.facts.get("worker"));
+        let holders = Holders::of(&state.fact_changes);
         for deadline in &state.deadlines {
             let Some(&step) = self.index.get(&*deadline.step) else {
                 continue;
@@ -244,7 +246,7 @@ impl Reporter {
                         (Status::Met, Some(done)) => done.local_date().min(due_date),
                         _ => due_date,
                     };
-                    let (team, worker) = holder(&state.fact_changes, settled_on);
+                    let (team, worker) = holders.on(settled_on);
                     if deadline.status != Status::Met {
                         figures
                             .breaches
@@ -342,10 +344,10 @@ impl Reporter {
         let year_ago = as_of
             .checked_sub(jiff::Span::new().months(12))
             .unwrap_or(as_of);
-        let mut last: Option<String> = None;
+        let mut last: Option<&Fact> = None;
         let mut count = 0;
         for change in changes.iter().filter(|c| &*c.name == "worker") {
-            let Some(worker) = fact_text(change.value.as_ref()) else {
+            let Some(worker) = change.value.as_ref() else {
                 continue;
             };
             let date = change.at.local_date();
@@ -425,8 +427,8 @@ fn breach(
     state: &CaseState,
     deadline: &Deadline,
     due_date: Date,
-    team: &Option<String>,
-    worker: &Option<String>,
+    team: &Option<Arc<str>>,
+    worker: &Option<Arc<str>>,
 ) -> Breach {
     let (late, late_unit) = match (deadline.late, deadline.due) {
         (Some(Lateness::WorkingDays(n)), _) => (n, TimeUnit::WorkingDays),
@@ -445,8 +447,8 @@ fn breach(
         status: deadline.status,
         late,
         late_unit,
-        team: team.clone(),
-        worker: worker.clone(),
+        team: team.as_deref().map(str::to_owned),
+        worker: worker.as_deref().map(str::to_owned),
         explanation: deadline.explanation.clone(),
         source: deadline.source.clone(),
         local: deadline.local,
@@ -454,19 +456,54 @@ fn breach(
     }
 }
 
-/// The team and worker recorded on the case at the end of `day`.
-fn holder(changes: &[FactChanged], day: Date) -> (Option<String>, Option<String>) {
-    let mut team = None;
-    let mut worker = None;
-    // Changes come in the order events applied: by local date first.
-    for change in changes.iter().take_while(|c| c.at.local_date() <= day) {
-        match &*change.name {
-            "team" => team = change.value.as_ref(),
-            "worker" => worker = change.value.as_ref(),
-            _ => {}
+/// Who held a case when: the team and worker recorded at the end of each
+/// day a change was recorded, in date order.
+struct Holders {
+    days: Vec<Date>,
+    holders: Vec<Holder>,
+}
+
+/// A team and a worker, shared by every deadline they held.
+type Holder = (Option<Arc<str>>, Option<Arc<str>>);
+
+impl Holders {
+    fn of(changes: &[FactChanged]) -> Holders {
+        let mut days: Vec<Date> = Vec::new();
+        let mut holders: Vec<Holder> = Vec::new();
+        // Changes come in the order events applied: by local date first.
+        for change in changes {
+            let team = match &*change.name {
+                "team" => true,
+                "worker" => false,
+                _ => continue,
+            };
+            let day = change.at.local_date();
+            if days.last() != Some(&day) {
+                let last = holders.last().cloned().unwrap_or_default();
+                days.push(day);
+                holders.push(last);
+            }
+            let value: Option<Arc<str>> = fact_text(change.value.as_ref()).map(Arc::from);
+            if let Some(holder) = holders.last_mut() {
+                if team {
+                    holder.0 = value;
+                } else {
+                    holder.1 = value;
+                }
+            }
         }
+        Holders { days, holders }
     }
-    (fact_text(team), fact_text(worker))
+
+    /// The team and worker recorded at the end of `day`.
+    fn on(&self, day: Date) -> Holder {
+        let after = self.days.partition_point(|d| *d <= day);
+        after
+            .checked_sub(1)
+            .and_then(|i| self.holders.get(i))
+            .cloned()
+            .unwrap_or_default()
+    }
 }
 
 fn fact_text(fact: Option<&Fact>) -> Option<String> {

@@ -14,6 +14,7 @@ use crate::model::{
 use crate::{measures, notes};
 use duly_engine::Status;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Deadlines of one group: counts, and how many took each time.
 #[derive(Debug, Clone, Default)]
@@ -61,8 +62,8 @@ impl Cell {
 #[derive(Debug, Clone, Default)]
 struct StepCells {
     all: Cell,
-    team: HashMap<Option<String>, Cell>,
-    worker: HashMap<Option<String>, Cell>,
+    team: HashMap<Option<Arc<str>>, Cell>,
+    worker: HashMap<Option<Arc<str>>, Cell>,
     month: BTreeMap<(i16, i8), Cell>,
 }
 
@@ -184,11 +185,11 @@ impl<'r> Tally<'r> {
             if !info.timed && all.due == 0 {
                 continue;
             }
-            let groups = |cells: &HashMap<Option<String>, Cell>| {
+            let groups = |cells: &HashMap<Option<Arc<str>>, Cell>| {
                 let mut groups: Vec<Group> = cells
                     .iter()
                     .map(|(key, cell)| Group {
-                        group: key.clone(),
+                        group: key.as_deref().map(str::to_owned),
                         figures: cell.figures(limit),
                     })
                     .collect();
