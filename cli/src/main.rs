@@ -1,5 +1,6 @@
 //! `duly`: check statutory workflows, run cases against them, report breaches.
 
+mod annex_a;
 mod check;
 mod explain;
 mod r#gen;
@@ -53,6 +54,8 @@ enum Command {
     /// Report timescale breaches, deadlines at risk, timeliness and the
     /// measures councils are compared on.
     Report(report::Args),
+    /// Write Ofsted's Annex A lists (xlsx) as at a date, for an inspection.
+    AnnexA(annex_a::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,5 +70,6 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
         Command::Report(args) => report::run(args),
+        Command::AnnexA(args) => annex_a::run(args),
     }
 }

@@ -8,8 +8,10 @@
 
 use crate::rules;
 use crate::run::parse_date;
-use crate::source::{Source, SourceArgs, why};
-use duly_engine::{AsOf, RunOptions};
+use crate::source::{Outcome, Source, SourceArgs, why};
+use duly_annex_a::AnnexA;
+use duly_engine::{AsOf, Engine, RunOptions};
+use duly_events::EventError;
 use duly_report::model::Input;
 use duly_report::{Options, Report, Reporter, Section, Split, Tally, render};
 use jiff::civil::Date;
@@ -99,7 +101,7 @@ pub enum ReportFormat {
     Html,
     /// An Excel workbook (`--out` a file): a sheet a section.
     Xlsx,
-    /// The Ofsted Annex A workbook (from the `duly-annex-a` writer).
+    /// Ofsted's Annex A lists (`--out` a file), as at the as-of day.
     #[value(name = "annex-a")]
     AnnexA,
 }
@@ -159,7 +161,20 @@ fn report(args: &Args) -> Result<(), String> {
             tally.add(figures);
         },
     )?;
-    let mut errors = read.errors;
+    let refused = tell(&source, &read, case_errors);
+    let report = tally.finish(Input {
+        events: read.events as u64,
+        cases: read.cases as u64,
+        refused: refused as u64,
+    });
+    write(&report, args)
+}
+
+/// Prints what was refused (problems reading a return or the store, then
+/// event errors by line), as `duly run` does; gives how many events the
+/// figures leave out.
+fn tell(source: &Source, read: &Outcome, mut case_errors: Vec<EventError>) -> usize {
+    let mut errors = read.errors.clone();
     errors.append(&mut case_errors);
     errors.sort_by_key(|e| e.line);
     for problem in &read.problems {
@@ -176,12 +191,7 @@ fn report(args: &Args) -> Result<(), String> {
             if refused == 1 { "it" } else { "them" }
         );
     }
-    let report = tally.finish(Input {
-        events: read.events as u64,
-        cases: read.cases as u64,
-        refused: refused as u64,
-    });
-    write(&report, args)
+    refused
 }
 
 /// Refuses, before any work, output the format cannot go to.
@@ -200,12 +210,32 @@ fn check_output(args: &Args) -> Result<(), String> {
     }
 }
 
-/// The seam for `--format annex-a`: the `duly-annex-a` crate provides a
-/// writer fed from case states. It plugs in here, reading through the same
-/// [`Source`] with [`Source::run_with`] (its `map` on every core, its
-/// writer in case order), and writes the workbook to `args.out`.
-fn annex_a(_engine: &duly_engine::Engine, _source: &Source, _args: &Args) -> Result<(), String> {
-    Err("`--format annex-a` is not in this build yet: the Annex A writer (`duly-annex-a`) has not been added".into())
+/// `--format annex-a`: Ofsted's Annex A lists as at the as-of day (over
+/// their own six months, whatever the period), from the `duly-annex-a`
+/// writer: each case's rows are made on every core, only the rows kept.
+fn annex_a(engine: &Engine, source: &Source, args: &Args) -> Result<(), String> {
+    let mut annex = AnnexA::new(args.as_of).map_err(|err| err.to_string())?;
+    let window = annex.window();
+    let run = RunOptions {
+        as_of: AsOf::end_of(args.as_of),
+        case: None,
+    };
+    let mut case_errors = Vec::new();
+    let read = source.run_with(
+        engine,
+        &run,
+        |state| (window.rows(&state), state.errors),
+        |(rows, errors)| {
+            annex.extend(rows);
+            case_errors.extend(errors);
+        },
+    )?;
+    tell(source, &read, case_errors);
+    let mut bytes = Vec::new();
+    annex
+        .write(&mut bytes)
+        .map_err(|err| format!("cannot make the workbook: {err}"))?;
+    to(args.out.as_deref(), |w| w.write_all(&bytes))
 }
 
 fn write(report: &Report, args: &Args) -> Result<(), String> {

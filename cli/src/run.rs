@@ -47,7 +47,7 @@ pub enum RunFormat {
 }
 
 /// Reads a `YYYY-MM-DD` date argument.
-pub fn parse_date(text: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
     text.parse()
         .map_err(|_| format!("`{text}` is not a date: write `YYYY-MM-DD`"))
 }
@@ -118,6 +118,14 @@ pub fn run(args: Args) -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// An event error as people read it, by line of a JSON Lines file.
+pub(crate) fn describe(error: &EventError) -> String {
+    match &error.field {
+        Some(field) => format!("line {} (`{field}`): {}", error.line, error.message),
+        None => format!("line {}: {}", error.line, error.message),
+    }
 }
 
 /// One case in the JSON output.

@@ -129,20 +129,19 @@ impl Source {
     /// How an event error reads: by line in a JSON Lines file; by event id
     /// (and its place in the order read) otherwise.
     pub fn describe(&self, error: &EventError) -> String {
-        let field = error
-            .field
-            .as_deref()
-            .map(|f| format!(" (`{f}`)"))
-            .unwrap_or_default();
         match (self, &error.id) {
-            (Source::Jsonl(_), _) | (_, None) => {
-                let place = match self {
-                    Source::Jsonl(_) => "line",
-                    _ => "event",
-                };
-                format!("{place} {}{field}: {}", error.line, error.message)
+            (Source::Jsonl(_), _) => crate::run::describe(error),
+            (_, id) => {
+                let field = error
+                    .field
+                    .as_deref()
+                    .map(|f| format!(" (`{f}`)"))
+                    .unwrap_or_default();
+                match id {
+                    Some(id) => format!("event `{id}`{field}: {}", error.message),
+                    None => format!("event {}{field}: {}", error.line, error.message),
+                }
             }
-            (_, Some(id)) => format!("event `{id}`{field}: {}", error.message),
         }
     }
 

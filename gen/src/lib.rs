@@ -114,6 +114,7 @@ use jiff::civil::Date;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
 
@@ -312,20 +313,19 @@ impl Generator {
             labels.write_record(["case", "step", "occurrence", "expected", "reason"])?;
         }
         let mut summary = Summary::default();
-        let mut block: Vec<String> = Vec::new();
+        let mut block: Vec<Event> = Vec::new();
         for index in 0..self.options.children {
             let history = self.child(index);
             summary.children += 1;
             summary.events += history.events.len() as u64;
             if self.options.shuffle {
-                block.extend(history.events.iter().map(Event::to_line));
+                block.extend(history.events);
                 let ends_block = (index + 1).is_multiple_of(SHUFFLE_BLOCK);
                 if ends_block || index + 1 == self.options.children {
                     let mut rng = ChaCha8Rng::seed_from_u64(self.options.seed);
                     rng.set_stream(u64::MAX - index / SHUFFLE_BLOCK);
-                    block.shuffle(&mut rng);
-                    for line in block.drain(..) {
-                        events.write_all(line.as_bytes())?;
+                    for event in shuffle_keeping_ties(&mut block, &mut rng) {
+                        events.write_all(event.to_line().as_bytes())?;
                         events.write_all(b"\n")?;
                     }
                 }
@@ -356,4 +356,43 @@ impl Generator {
         }
         Ok(summary)
     }
+}
+
+/// Shuffles `block` (draining it) into an arrival order a case system might
+/// produce, except that events of one child at the same moment keep their
+/// order: the event contract applies ties in file order, so swapping them
+/// would change what the events mean (a `complete` before its `start`).
+fn shuffle_keeping_ties(block: &mut Vec<Event>, rng: &mut ChaCha8Rng) -> Vec<Event> {
+    let mut order: Vec<usize> = (0..block.len()).collect();
+    order.shuffle(rng);
+    // The slots each tie group landed in, in file order, refilled with the
+    // group's events in their original order.
+    let mut groups: HashMap<(&str, (Date, jiff::Timestamp)), Vec<usize>> = HashMap::new();
+    for &original in &order {
+        let event = &block[original];
+        groups
+            .entry((event.case.as_str(), event.at.order_key()))
+            .or_default()
+            .push(original);
+    }
+    for members in groups.values_mut() {
+        members.sort_unstable();
+    }
+    let mut next: HashMap<(&str, (Date, jiff::Timestamp)), usize> = HashMap::new();
+    let arranged: Vec<usize> = order
+        .iter()
+        .map(|&original| {
+            let event = &block[original];
+            let key = (event.case.as_str(), event.at.order_key());
+            let taken = next.entry(key).or_default();
+            let chosen = groups[&key][*taken];
+            *taken += 1;
+            chosen
+        })
+        .collect();
+    let mut slots: Vec<Option<Event>> = block.drain(..).map(Some).collect();
+    arranged
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
 }

@@ -69,8 +69,16 @@ impl SqliteStore {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(&path, flags).map_err(fail)?;
         conn.busy_timeout(BUSY_WAIT).map_err(fail)?;
-        // Look before changing anything: a foreign file stays as it was.
-        check(&db, schema::inspect(&conn).map_err(fail)?)?;
+        // Look before changing anything: a foreign file stays as it was. The
+        // look is one read transaction, so that another process migrating
+        // the same new file cannot be caught half-way between its reads.
+        let found = {
+            let tx = conn.transaction().map_err(fail)?;
+            let found = schema::inspect(&tx).map_err(fail)?;
+            tx.finish().map_err(fail)?;
+            found
+        };
+        check(&db, found)?;
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
             .map_err(fail)?;
