@@ -2,8 +2,8 @@
 //! Ofsted's Annex A lists (an xlsx workbook) for an inspection of local
 //! authority children's services.
 //!
-//! A stand-in until `duly report --format annex-a` calls the same library
-//! (`duly-annex-a`).
+//! `duly report --format annex-a` calls the same library (`duly-annex-a`)
+//! and reads every event source (`--db`, `--input-format`).
 
 use crate::{rules, run};
 use duly_annex_a::{AnnexA, LISTS};

@@ -137,7 +137,7 @@ impl Tally {
 }
 
 /// The files to read: the one given, or the matching files of a folder.
-fn files(format: Format, path: &Path) -> Result<Vec<PathBuf>, String> {
+pub(crate) fn files(format: Format, path: &Path) -> Result<Vec<PathBuf>, String> {
     let shown = path.display();
     let metadata =
         std::fs::metadata(path).map_err(|err| format!("cannot read `{shown}`: {}", why(&err)))?;

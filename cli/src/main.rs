@@ -8,9 +8,11 @@ mod graph;
 mod holidays;
 mod import;
 mod ingest;
+mod report;
 mod rules;
 mod run;
 mod serve;
+mod source;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +54,9 @@ enum Command {
     Test(test::Args),
     /// Serve events, cases and reports over HTTP, and fire escalations.
     Serve(serve::Args),
+    /// Report timescale breaches, deadlines at risk, timeliness and the
+    /// measures councils are compared on.
+    Report(report::Args),
     /// Write Ofsted's Annex A lists (xlsx) as at a date, for an inspection.
     AnnexA(annex_a::Args),
 }
@@ -68,6 +73,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Report(args) => report::run(args),
         Command::AnnexA(args) => annex_a::run(args),
     }
 }

@@ -2,12 +2,12 @@
 //! and prints each deadline with its status and how it was worked out.
 
 use crate::rules;
+use crate::source::{Problem, Source, SourceArgs};
 use duly_engine::{AsOf, CaseState, Deadline, Engine, Lateness, RunOptions, Status};
 use duly_events::EventError;
 use jiff::civil::Date;
 use serde::Serialize;
-use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,9 +17,9 @@ pub struct Args {
     /// The rules: a folder of `.duly` files, or one file.
     #[arg(long, value_name = "DIR")]
     pub rules: PathBuf,
-    /// The events, one JSON object a line.
-    #[arg(long, value_name = "FILE")]
-    pub events: PathBuf,
+    /// Where the events come from.
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Judge every case as of the end of this day (`YYYY-MM-DD`).
     #[arg(long = "as-of", value_name = "DATE", value_parser = parse_date)]
     pub as_of: Date,
@@ -46,6 +46,7 @@ pub enum RunFormat {
     Json,
 }
 
+/// Reads a `YYYY-MM-DD` date argument.
 pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
     text.parse()
         .map_err(|_| format!("`{text}` is not a date: write `YYYY-MM-DD`"))
@@ -56,14 +57,10 @@ pub fn run(args: Args) -> ExitCode {
     let Some(engine) = rules::engine(&args.rules, &args.plugins) else {
         return ExitCode::FAILURE;
     };
-    let file = match File::open(&args.events) {
-        Ok(file) => file,
-        Err(err) => {
-            eprintln!(
-                "error: cannot read `{}`: {}",
-                args.events.display(),
-                err.kind()
-            );
+    let source = match Source::new(&args.source) {
+        Ok(source) => source,
+        Err(message) => {
+            eprintln!("error: {message}");
             return ExitCode::FAILURE;
         }
     };
@@ -79,33 +76,41 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         Box::new(BufWriter::with_capacity(1 << 20, stdout.lock()))
     };
+    let mut problems = Vec::new();
     let result = match args.format {
-        RunFormat::Json => json(&engine, file, &options, &mut sink),
-        RunFormat::Table => table(&engine, file, &options, &mut sink),
+        RunFormat::Json => json(&engine, &source, &options, &mut sink, &mut problems),
+        RunFormat::Table => table(&engine, &source, &options, &mut sink, &mut problems),
     };
-    let result = result.and_then(|errors| sink.flush().map(|_| errors));
+    let result = result.and_then(|errors| Ok(sink.flush().map(|_| errors)?));
     drop(sink);
     let errors = match result {
         Ok(errors) => errors,
-        Err(err) => {
+        Err(Failed::Source(message)) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+        Err(Failed::Output(err)) => {
             eprintln!(
-                "error: cannot read `{}`: {}",
-                args.events.display(),
-                err.kind()
+                "error: cannot write the result: {}",
+                crate::source::why(&err)
             );
             return ExitCode::FAILURE;
         }
     };
+    for problem in &problems {
+        eprintln!("{problem}");
+    }
     if args.format == RunFormat::Table || args.strict {
         for error in &errors {
-            eprintln!("{}", describe(error));
+            eprintln!("{}", source.describe(error));
         }
     }
-    if args.strict && !errors.is_empty() {
+    let refused = errors.len() + problems.iter().filter(|p| p.left_out()).count();
+    if args.strict && refused > 0 {
         eprintln!(
             "error: {} event{} refused; nothing reported (--strict)",
-            errors.len(),
-            if errors.len() == 1 { " was" } else { "s were" }
+            refused,
+            if refused == 1 { " was" } else { "s were" }
         );
         return ExitCode::FAILURE;
     }
@@ -115,6 +120,7 @@ pub fn run(args: Args) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// An event error as people read it, by line of a JSON Lines file.
 pub(crate) fn describe(error: &EventError) -> String {
     match &error.field {
         Some(field) => format!("line {} (`{field}`): {}", error.line, error.message),
@@ -138,12 +144,31 @@ struct CaseOut<'a> {
 }
 
 /// Streams the JSON contract: cases are written as they are replayed.
+/// Why a run stopped: its input could not be read, or its output not written.
+enum Failed {
+    Source(String),
+    Output(std::io::Error),
+}
+
+impl From<std::io::Error> for Failed {
+    fn from(err: std::io::Error) -> Self {
+        Failed::Output(err)
+    }
+}
+
+impl From<String> for Failed {
+    fn from(message: String) -> Self {
+        Failed::Source(message)
+    }
+}
+
 fn json(
     engine: &Engine,
-    file: File,
+    source: &Source,
     options: &RunOptions,
     out: &mut dyn Write,
-) -> std::io::Result<Vec<EventError>> {
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<EventError>, Failed> {
     write!(out, "{{\"as_of\":\"{}\",\"cases\":[", options.as_of.date)?;
     let mut first = true;
     let mut failed = None;
@@ -162,7 +187,7 @@ fn json(
         };
         (serde_json::to_vec(&case), state.errors)
     };
-    let summary = engine.run_with(BufReader::new(file), options, to_json, |(text, errors)| {
+    let read = source.run_with(engine, options, to_json, |(text, errors)| {
         if failed.is_some() {
             return;
         }
@@ -177,11 +202,13 @@ fn json(
         if let Err(err) = written {
             failed = Some(err);
         }
-    })?;
+    });
+    let read = read.map_err(Failed::Source)?;
+    problems.extend(read.problems);
     if let Some(err) = failed {
-        return Err(err);
+        return Err(Failed::Output(err));
     }
-    let mut errors = summary.errors;
+    let mut errors = read.errors;
     errors.extend(case_errors);
     errors.sort_by_key(|e| e.line);
     out.write_all(b"],\"errors\":")?;
@@ -210,24 +237,31 @@ fn rank(deadline: &Deadline) -> u8 {
 /// approaching, open, late, met and cancelled.
 fn table(
     engine: &Engine,
-    file: File,
+    source: &Source,
     options: &RunOptions,
     out: &mut dyn Write,
-) -> std::io::Result<Vec<EventError>> {
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<EventError>, Failed> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut cases = 0;
-    let summary = engine.run(BufReader::new(file), options, |state| {
-        cases += 1;
-        errors.extend(state.errors.iter().cloned());
-        for deadline in state.deadlines {
-            rows.push(Row {
-                case: state.case.clone(),
-                deadline,
-            });
-        }
-    })?;
-    errors.extend(summary.errors);
+    let read = source.run_with(
+        engine,
+        options,
+        |state| state,
+        |state| {
+            cases += 1;
+            errors.extend(state.errors.iter().cloned());
+            for deadline in state.deadlines {
+                rows.push(Row {
+                    case: state.case.clone(),
+                    deadline,
+                });
+            }
+        },
+    )?;
+    problems.extend(read.problems);
+    errors.extend(read.errors);
     errors.sort_by_key(|e| e.line);
     rows.sort_by(|a, b| {
         rank(&a.deadline)

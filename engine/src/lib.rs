@@ -160,8 +160,8 @@ pub use plan::RulesError;
 pub use plugin::{Plugin, PluginAction};
 pub use reckon::{Calendars, Due, Reckoner, Worked};
 pub use state::{
-    AsOf, CaseState, Cause, Deadline, Episode, EventId, Lateness, MilestoneName, Occurrence,
-    OpenStep, Status,
+    AsOf, CaseState, Cause, Deadline, Episode, EventId, FactChanged, Lateness, MilestoneName,
+    Occurrence, OpenStep, Status,
 };
 
 use duly_dsl::model::RuleSet;

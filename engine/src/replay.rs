@@ -9,8 +9,8 @@ use crate::plugin::{
 };
 use crate::reckon::{Due, Worked};
 use crate::state::{
-    AsOf, CaseState, Cause, Deadline, Episode, EventId, Lateness, MilestoneName, Occurrence,
-    OpenStep, Status,
+    AsOf, CaseState, Cause, Deadline, Episode, EventId, FactChanged, Lateness, MilestoneName,
+    Occurrence, OpenStep, Status,
 };
 use duly_calendar::{Period, start_of_day};
 use duly_dsl::model::{CompareOp, Condition, Milestone, Pick, Value};
@@ -166,6 +166,7 @@ pub(crate) struct Replay<'a> {
     queue: VecDeque<Pending>,
     notes: Vec<String>,
     worker_changes: Vec<Date>,
+    fact_changes: Vec<FactChanged>,
     actions: Vec<ActionRecord>,
     hook_errors: Vec<HookError>,
     requirements: Vec<Requirement>,
@@ -204,6 +205,7 @@ pub(crate) fn replay(
         queue: VecDeque::new(),
         notes: Vec::new(),
         worker_changes: Vec::new(),
+        fact_changes: Vec::new(),
         actions: Vec::new(),
         hook_errors: Vec::new(),
         requirements: Vec::new(),
@@ -241,17 +243,26 @@ impl<'a> Replay<'a> {
                         self.worker_changes.push(event.at.local_date());
                     }
                 }
-                match value {
+                let changed = match value {
                     Some(value) => match self.facts.get_mut(&**name) {
-                        Some(known) if known == value => {}
-                        Some(known) => *known = value.clone(),
+                        Some(known) if known == value => false,
+                        Some(known) => {
+                            *known = value.clone();
+                            true
+                        }
                         None => {
                             self.facts.insert(name.clone(), value.clone());
+                            true
                         }
                     },
-                    None => {
-                        self.facts.remove(&**name);
-                    }
+                    None => self.facts.remove(&**name).is_some(),
+                };
+                if changed {
+                    self.fact_changes.push(FactChanged {
+                        at: event.at,
+                        name: name.clone(),
+                        value: value.as_ref().map(FactValue::to_fact),
+                    });
                 }
             }
         }
@@ -1103,6 +1114,7 @@ impl<'a> Replay<'a> {
             episodes,
             occurrences,
             deadlines,
+            fact_changes: self.fact_changes,
             notes: self.notes,
             actions: self.actions,
             hook_errors: self.hook_errors,

@@ -258,6 +258,17 @@ pub struct Occurrence {
     pub episode: usize,
 }
 
+/// A fact set to a new value (or removed) by an event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FactChanged {
+    /// When the event happened.
+    pub at: At,
+    /// The fact's name.
+    pub name: Arc<str>,
+    /// Its new value; `None` when the event removed it.
+    pub value: Option<Fact>,
+}
+
 /// A child's case as of a moment: the result of replaying its events.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CaseState {
@@ -275,6 +286,10 @@ pub struct CaseState {
     pub occurrences: Vec<Occurrence>,
     /// Every deadline, in the order their occurrences opened.
     pub deadlines: Vec<Deadline>,
+    /// Every change of a fact's value, in the order the events applied:
+    /// who held the case when (`team`, `worker`) for reports. An event that
+    /// repeats a fact's value is not a change.
+    pub fact_changes: Vec<FactChanged>,
     /// Things the engine could not do (a deadline with nothing to count
     /// from), with ids only.
     pub notes: Vec<String>,

@@ -466,6 +466,41 @@ fn facts_merge_and_null_removes_one() {
 }
 
 #[test]
+fn fact_changes_keep_who_held_the_case_when() {
+    let text = "
+        e-1 2019-01-07 record team=\"North\" worker=\"W1\"
+        e-2 2019-01-08 record worker=\"W1\"
+        e-3 2019-02-01 record worker=\"W2\"
+        e-4 2019-03-01 record worker=null
+        e-5 2019-03-02 record worker=null
+        e-6 2019-07-01 record worker=\"W3\"
+    ";
+    let state = state(text, "2019-06-30");
+    let changes: Vec<String> = state
+        .fact_changes
+        .iter()
+        .map(|c| {
+            let value = c
+                .value
+                .as_ref()
+                .map_or("removed".to_owned(), |v| v.to_string());
+            format!("{} {} {value}", c.at, c.name)
+        })
+        .collect();
+    // A repeated value and removing an unknown fact are not changes; events
+    // after the as-of moment do not count.
+    assert_eq!(
+        changes,
+        [
+            "2019-01-07 team North",
+            "2019-01-07 worker W1",
+            "2019-02-01 worker W2",
+            "2019-03-01 worker removed",
+        ]
+    );
+}
+
+#[test]
 fn events_after_the_as_of_moment_do_not_count() {
     let all = state(CHILD_PROTECTION, "2019-04-14");
     assert!(all.deadlines.iter().all(|d| &*d.step != "icpc"));
