@@ -1,6 +1,5 @@
 //! `duly`: check statutory workflows, run cases against them, report breaches.
 
-mod annex_a;
 mod check;
 mod explain;
 mod r#gen;
@@ -57,8 +56,6 @@ enum Command {
     /// Report timescale breaches, deadlines at risk, timeliness and the
     /// measures councils are compared on.
     Report(report::Args),
-    /// Write Ofsted's Annex A lists (xlsx) as at a date, for an inspection.
-    AnnexA(annex_a::Args),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +71,5 @@ fn main() -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Report(args) => report::run(args),
-        Command::AnnexA(args) => annex_a::run(args),
     }
 }
