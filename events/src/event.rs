@@ -2,6 +2,7 @@
 
 use crate::At;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -137,6 +138,90 @@ impl fmt::Display for Fact {
     }
 }
 
+/// A fact's value as read from a line, borrowing its text from the line
+/// where it can (see [`EventRef`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FactRef<'a> {
+    /// `true` or `false`.
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// A number with a fraction.
+    Float(f64),
+    /// Text, including dates written `YYYY-MM-DD`.
+    Text(Cow<'a, str>),
+}
+
+impl FactRef<'_> {
+    /// The value, owning its text.
+    pub fn into_owned(self) -> Fact {
+        match self {
+            FactRef::Bool(b) => Fact::Bool(b),
+            FactRef::Int(n) => Fact::Int(n),
+            FactRef::Float(n) => Fact::Float(n),
+            FactRef::Text(t) => Fact::Text(t.into_owned()),
+        }
+    }
+}
+
+impl<'a> From<&'a Fact> for FactRef<'a> {
+    fn from(fact: &'a Fact) -> Self {
+        match fact {
+            Fact::Bool(b) => FactRef::Bool(*b),
+            Fact::Int(n) => FactRef::Int(*n),
+            Fact::Float(n) => FactRef::Float(*n),
+            Fact::Text(t) => FactRef::Text(Cow::Borrowed(t)),
+        }
+    }
+}
+
+/// Reads a plain JSON value directly, borrowing text that has no escapes.
+impl<'de: 'a, 'a> Deserialize<'de> for FactRef<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FactVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for FactVisitor {
+            type Value = FactRef<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("text, a number, true or false")
+            }
+
+            fn visit_bool<E>(self, v: bool) -> Result<FactRef<'de>, E> {
+                Ok(FactRef::Bool(v))
+            }
+
+            fn visit_i64<E>(self, v: i64) -> Result<FactRef<'de>, E> {
+                Ok(FactRef::Int(v))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<FactRef<'de>, E> {
+                Ok(i64::try_from(v)
+                    .map(FactRef::Int)
+                    .unwrap_or(FactRef::Float(v as f64)))
+            }
+
+            fn visit_f64<E>(self, v: f64) -> Result<FactRef<'de>, E> {
+                Ok(FactRef::Float(v))
+            }
+
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<FactRef<'de>, E> {
+                Ok(FactRef::Text(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<FactRef<'de>, E> {
+                Ok(FactRef::Text(Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_string<E>(self, v: String) -> Result<FactRef<'de>, E> {
+                Ok(FactRef::Text(Cow::Owned(v)))
+            }
+        }
+
+        deserializer.deserialize_any(FactVisitor)
+    }
+}
+
 /// Facts carried by an event, by name. A `null` value in the input means the
 /// fact is no longer known and is kept here as `None`.
 pub type Facts = BTreeMap<String, Option<Fact>>;
@@ -161,6 +246,71 @@ pub struct Event {
     /// Facts merged into the case (team, worker, date of birth, …).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub facts: Facts,
+}
+
+/// One event as read from a line of the event format, borrowing its text
+/// from the line where it can: what the engine reads a whole file with,
+/// without an allocation for every field. [`EventRef::into_owned`] gives
+/// the [`Event`]; both are checked alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRef<'a> {
+    /// Unique id of the event, from the case system.
+    pub id: Cow<'a, str>,
+    /// The child's id.
+    pub case: Cow<'a, str>,
+    /// When it happened.
+    pub at: At,
+    /// The step it concerns; absent for `record`.
+    pub step: Option<Cow<'a, str>>,
+    /// What happened to the step.
+    pub action: Action,
+    /// The outcome recorded on `complete`.
+    pub outcome: Option<Cow<'a, str>>,
+    /// Facts merged into the case, in order of name, each name once (as in
+    /// [`Facts`]: the last value given for a name).
+    pub facts: Vec<(Cow<'a, str>, Option<FactRef<'a>>)>,
+}
+
+impl EventRef<'_> {
+    /// The event, owning its text.
+    pub fn into_owned(self) -> Event {
+        Event {
+            id: self.id.into_owned(),
+            case: self.case.into_owned(),
+            at: self.at,
+            step: self.step.map(Cow::into_owned),
+            action: self.action,
+            outcome: self.outcome.map(Cow::into_owned),
+            facts: self
+                .facts
+                .into_iter()
+                .map(|(name, value)| (name.into_owned(), value.map(FactRef::into_owned)))
+                .collect(),
+        }
+    }
+}
+
+impl<'a> From<&'a Event> for EventRef<'a> {
+    fn from(event: &'a Event) -> Self {
+        EventRef {
+            id: Cow::Borrowed(&event.id),
+            case: Cow::Borrowed(&event.case),
+            at: event.at,
+            step: event.step.as_deref().map(Cow::Borrowed),
+            action: event.action,
+            outcome: event.outcome.as_deref().map(Cow::Borrowed),
+            facts: event
+                .facts
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        Cow::Borrowed(name.as_str()),
+                        value.as_ref().map(FactRef::from),
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Event {

@@ -21,5 +21,5 @@ mod event;
 mod parse;
 
 pub use at::At;
-pub use event::{Action, Event, Fact, Facts};
-pub use parse::{EventError, parse_line, read_lines};
+pub use event::{Action, Event, EventRef, Fact, FactRef, Facts};
+pub use parse::{EventError, parse_event, parse_line, read_lines};

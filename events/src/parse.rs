@@ -3,11 +3,10 @@
 //! Error messages name the line and the field, never the content of a fact or
 //! any free text: child data must not leak into logs.
 
-use crate::{Action, At, Event, Fact, Facts};
+use crate::{Action, At, Event, EventRef, FactRef};
 use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::io::BufRead;
 
 /// What is wrong with one line of an event file.
@@ -43,26 +42,94 @@ impl EventError {
     }
 }
 
+/// A field of text, borrowed from the line unless it holds escapes. (serde
+/// borrows a `Cow<str>` field only when it is not inside an `Option`.)
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("text")
+            }
+
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+/// An event's facts as the line gives them, in the line's order.
+struct RawFacts<'a>(Vec<(Cow<'a, str>, Option<FactRef<'a>>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawFacts<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FactsVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for FactsVisitor {
+            type Value = RawFacts<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of named values")
+            }
+
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<RawFacts<'de>, M::Error> {
+                let mut facts = Vec::with_capacity(map.size_hint().unwrap_or(4));
+                while let Some((Text(name), value)) = map.next_entry::<Text<'de>, _>()? {
+                    facts.push((name, value));
+                }
+                Ok(RawFacts(facts))
+            }
+        }
+
+        deserializer.deserialize_map(FactsVisitor)
+    }
+}
+
 #[derive(Deserialize)]
 struct RawEvent<'a> {
     #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
+    id: Option<Text<'a>>,
     #[serde(borrow, default)]
-    case: Option<Cow<'a, str>>,
+    case: Option<Text<'a>>,
     #[serde(borrow, default)]
-    at: Option<Cow<'a, str>>,
+    at: Option<Text<'a>>,
     #[serde(borrow, default)]
-    step: Option<Cow<'a, str>>,
+    step: Option<Text<'a>>,
     #[serde(borrow, default)]
-    action: Option<Cow<'a, str>>,
+    action: Option<Text<'a>>,
     #[serde(borrow, default)]
-    outcome: Option<Cow<'a, str>>,
-    #[serde(default)]
-    facts: Option<BTreeMap<String, Option<Fact>>>,
+    outcome: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    facts: Option<RawFacts<'a>>,
 }
 
 /// Parses one line of the event format. `line` is its number, for errors.
 pub fn parse_line(line: usize, text: &str) -> Result<Event, EventError> {
+    parse_event(line, text).map(EventRef::into_owned)
+}
+
+/// Parses one line of the event format, borrowing the event's text from the
+/// line: the same checks and errors as [`parse_line`], without copying.
+pub fn parse_event(line: usize, text: &str) -> Result<EventRef<'_>, EventError> {
     match serde_json::from_str::<RawEvent<'_>>(text) {
         Ok(raw) => check(line, raw),
         Err(_) => Err(explain_shape(line, text)),
@@ -93,13 +160,14 @@ pub fn read_lines<R: BufRead>(reader: R) -> impl Iterator<Item = Result<Event, E
     })
 }
 
-fn check(line: usize, raw: RawEvent<'_>) -> Result<Event, EventError> {
-    let id = raw.id.as_deref();
-    let err =
-        |field: &str, message: String| EventError::new(line, Some(field), message).with_id(id);
+fn check(line: usize, raw: RawEvent<'_>) -> Result<EventRef<'_>, EventError> {
+    let id = raw.id.map(|t| t.0);
+    let err = |field: &str, message: String| {
+        EventError::new(line, Some(field), message).with_id(id.as_deref())
+    };
 
-    let id = match raw.id.as_deref() {
-        Some(id) if !id.trim().is_empty() => id.to_owned(),
+    match id.as_deref() {
+        Some(id) if !id.trim().is_empty() => {}
         Some(_) => {
             return Err(err(
                 "id",
@@ -112,13 +180,13 @@ fn check(line: usize, raw: RawEvent<'_>) -> Result<Event, EventError> {
                 "`id` is missing: give each event a unique id".into(),
             ));
         }
-    };
-    let case = match raw.case.as_deref() {
-        Some(case) if !case.trim().is_empty() => case.to_owned(),
+    }
+    let case = match raw.case {
+        Some(Text(case)) if !case.trim().is_empty() => case,
         Some(_) => return Err(err("case", "`case` is empty: give the child's id".into())),
         None => return Err(err("case", "`case` is missing: give the child's id".into())),
     };
-    let at = match raw.at.as_deref() {
+    let at = match raw.at.as_ref().map(|t| &*t.0) {
         Some(text) => At::parse(text).ok_or_else(|| {
             err(
                 "at",
@@ -130,7 +198,7 @@ fn check(line: usize, raw: RawEvent<'_>) -> Result<Event, EventError> {
         })?,
         None => return Err(err("at", "`at` is missing: say when this happened".into())),
     };
-    let action = match raw.action.as_deref() {
+    let action = match raw.action.as_ref().map(|t| &*t.0) {
         Some(text) => Action::parse(text).ok_or_else(|| {
             err(
                 "action",
@@ -147,7 +215,7 @@ fn check(line: usize, raw: RawEvent<'_>) -> Result<Event, EventError> {
             ));
         }
     };
-    let step = raw.step.map(Cow::into_owned);
+    let step = raw.step.map(|t| t.0);
     match (&step, action) {
         (Some(_), Action::Record) => {
             return Err(err(
@@ -166,7 +234,7 @@ fn check(line: usize, raw: RawEvent<'_>) -> Result<Event, EventError> {
         }
         _ => {}
     }
-    let outcome = raw.outcome.map(Cow::into_owned);
+    let outcome = raw.outcome.map(|t| t.0);
     if outcome.is_some() && action != Action::Complete {
         return Err(err(
             "outcome",
@@ -175,13 +243,20 @@ fn check(line: usize, raw: RawEvent<'_>) -> Result<Event, EventError> {
             ),
         ));
     }
-    let facts: Facts = raw.facts.unwrap_or_default();
-    if let Some(name) = facts.keys().find(|name| name.trim().is_empty()) {
-        let _ = name;
+    let mut facts = raw.facts.map(|f| f.0).unwrap_or_default();
+    if facts.iter().any(|(name, _)| name.trim().is_empty()) {
         return Err(err("facts", "a fact has an empty name".into()));
     }
-    Ok(Event {
-        id,
+    // In order of name, each name once with the last value given (as a
+    // map read from JSON keeps it): reversed, a stable sort puts the last
+    // value given first among equal names, and `dedup_by` keeps the first.
+    if facts.len() > 1 {
+        facts.reverse();
+        facts.sort_by(|a, b| a.0.cmp(&b.0));
+        facts.dedup_by(|later, kept| later.0 == kept.0);
+    }
+    Ok(EventRef {
+        id: id.unwrap_or_default(),
         case,
         at,
         step,
@@ -293,6 +368,7 @@ fn shorten(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Fact;
 
     fn error(text: &str) -> EventError {
         parse_line(7, text).unwrap_err()
@@ -310,6 +386,35 @@ mod tests {
         assert_eq!(event.action, Action::Complete);
         assert_eq!(event.outcome.as_deref(), Some("s47"));
         assert_eq!(event.facts["team"], Some(Fact::Text("North".into())));
+    }
+
+    #[test]
+    fn borrows_plain_text_and_unescapes_the_rest() {
+        let text = r#"{"id":"e-1","case":"C\u0031","at":"2019-04-12","step":"referral","action":"start","facts":{"team":"North","note":"a\"b"}}"#;
+        let event = parse_event(1, text).unwrap();
+        assert!(matches!(event.id, Cow::Borrowed("e-1")));
+        assert!(matches!(event.step, Some(Cow::Borrowed("referral"))));
+        assert_eq!(event.case, "C1");
+        assert_eq!(
+            event.facts,
+            [
+                ("note".into(), Some(FactRef::Text("a\"b".into()))),
+                ("team".into(), Some(FactRef::Text(Cow::Borrowed("North")))),
+            ]
+        );
+        assert_eq!(event.clone().into_owned(), parse_line(1, text).unwrap());
+        assert_eq!(EventRef::from(&event.clone().into_owned()), event);
+    }
+
+    #[test]
+    fn a_fact_named_twice_keeps_its_last_value_as_a_map_would() {
+        let text = r#"{"id":"e-1","case":"C1","at":"2019-04-12","action":"record","facts":{"b":1,"a":true,"b":null,"a":"x","c":2.5}}"#;
+        let event = parse_line(1, text).unwrap();
+        let map: std::collections::BTreeMap<String, Option<Fact>> =
+            serde_json::from_str(r#"{"b":1,"a":true,"b":null,"a":"x","c":2.5}"#).unwrap();
+        assert_eq!(event.facts, map);
+        assert_eq!(event.facts["a"], Some(Fact::Text("x".into())));
+        assert_eq!(event.facts["b"], None);
     }
 
     #[test]
