@@ -1,21 +1,28 @@
 //! Running many cases at once: events are read in chunks and parsed on every
-//! core, grouped by case in a compact form, then cases are replayed on every
-//! core and handed to the caller one at a time, in order of case id, so that
-//! a report never needs to hold every case.
+//! core, checked and filed by case in the compact case book, then cases are
+//! replayed on every core and handed to the caller one at a time, in order
+//! of case id, so that a report never needs to hold every case.
 
-use crate::ingest::{FastHash, Pool, check};
+use crate::Engine;
+use crate::book::{self, Case, Shard};
+use crate::ingest::{FactBook, Facts, FastHash, check, shorten};
 use crate::state::{AsOf, CaseState};
-use crate::{CaseEvent, Engine};
-use duly_events::{EventError, parse_line};
+use compact_str::CompactString;
+use duly_events::{EventError, parse_event};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 use std::io::{BufRead, Read};
+use std::sync::{Mutex, PoisonError};
 
 /// Bytes of input parsed together: large enough to keep both cores busy,
 /// small enough that only the compact events stay in memory.
 const CHUNK_BYTES: usize = 8 << 20;
 /// Cases replayed together before they are handed over in order.
 const CASES_PER_BATCH: usize = 2048;
+/// Hashes of event ids held at once while looking for ids repeated across
+/// cases (8 bytes each: 64 MB); more events take more passes.
+const HASHES_AT_ONCE: usize = 8 << 20;
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,9 +36,10 @@ pub struct RunOptions {
 /// What a run read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunSummary {
-    /// Lines that could not be read or do not fit the rules, by line. (Errors
-    /// found within one case, such as a repeated event id, are in that
-    /// case's [`CaseState::errors`].)
+    /// Lines that could not be read, do not fit the rules, or reuse the id
+    /// of another case's event, by line. (Errors found within one case, such
+    /// as an id repeated with other content, are in that case's
+    /// [`CaseState::errors`].)
     pub errors: Vec<EventError>,
     /// Events read and applied or held (valid lines of the selected cases).
     pub events: usize,
@@ -40,19 +48,29 @@ pub struct RunSummary {
 }
 
 /// Shards of the case book: cases are spread over them by a hash of their
-/// id, so that grouping a chunk's events runs on every core.
+/// id, so that filing a chunk's events runs on every core.
 const SHARDS: usize = 64;
 
-/// Events grouped by case, compactly.
+/// Events grouped by case, compactly (see `book.rs`: about 30 bytes an
+/// event dated by day with a short id), and every distinct fact once.
 #[derive(Debug)]
 pub struct CaseBook {
     shards: Vec<Shard>,
+    facts: Facts,
+    /// The records of the valid events of cases not selected: kept, without
+    /// their facts, only to find ids that a selected case repeats.
+    others: Vec<u8>,
+    /// Lines left out: events reusing the id of another case's event.
+    dropped: HashSet<u32, FastHash>,
 }
 
 impl Default for CaseBook {
     fn default() -> Self {
         CaseBook {
             shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+            facts: Facts::default(),
+            others: Vec::new(),
+            dropped: HashSet::default(),
         }
     }
 }
@@ -60,63 +78,143 @@ impl Default for CaseBook {
 impl CaseBook {
     /// How many events it holds.
     pub fn events(&self) -> usize {
-        self.shards
-            .iter()
-            .flat_map(|s| &s.events)
-            .map(Vec::len)
-            .sum()
+        let held: usize = self.shards.iter().map(|s| s.events).sum();
+        held - self.dropped.len()
     }
 
     /// How many cases it holds.
     pub fn cases(&self) -> usize {
-        self.shards.iter().map(|s| s.names.len()).sum()
+        (self.shards.iter().flat_map(|s| &s.cases))
+            .filter(|case| !case.records.is_empty())
+            .count()
     }
-}
 
-#[derive(Debug, Default)]
-struct Shard {
-    index: HashMap<Box<str>, usize, FastHash>,
-    names: Vec<Box<str>>,
-    events: Vec<Vec<CaseEvent>>,
-}
-
-impl Shard {
-    fn add(&mut self, case: String, event: CaseEvent) {
-        let slot = match self.index.get(case.as_str()) {
-            Some(&slot) => slot,
-            None => {
-                let slot = self.names.len();
-                let name: Box<str> = case.into_boxed_str();
-                self.index.insert(name.clone(), slot);
-                self.names.push(name);
-                self.events.push(Vec::new());
-                slot
+    /// Finds events that reuse the id of an earlier line in another case,
+    /// leaves them out (and a case left with no events), and gives an error
+    /// for each. (The same id within a case is for the case's replay to
+    /// judge.)
+    ///
+    /// Memory stays small whatever the number of events: first, `hash` of
+    /// every id, for part of the hash range at a time (at most `at_once`
+    /// hashes), sorted to find hashes seen twice; then only the events with
+    /// those hashes are compared by their ids, so that a collision of
+    /// hashes is never taken for a repeat.
+    fn leave_out_ids_of_other_cases(
+        &mut self,
+        hash: fn(&str) -> u64,
+        at_once: usize,
+    ) -> Vec<EventError> {
+        let held: usize = self.shards.iter().map(|s| s.events).sum();
+        let others = book::ids(&self.others).count();
+        let passes = (held + others).div_ceil(at_once.max(1)).max(1) as u64;
+        let mut candidates: HashSet<u64, FastHash> = HashSet::default();
+        for pass in 0..passes {
+            let mine = |h: &u64| (*h >> 40) % passes == pass;
+            let mut hashes: Vec<u64> = self
+                .shards
+                .par_iter()
+                .flat_map_iter(|s| &s.cases)
+                .flat_map_iter(|c| book::ids(&c.records).map(|(_, id)| hash(id)))
+                .filter(mine)
+                .collect();
+            hashes.extend(book::ids(&self.others).map(|(_, id)| hash(id)).filter(mine));
+            hashes.par_sort_unstable();
+            candidates.extend(
+                hashes
+                    .windows(2)
+                    .filter(|pair| pair[0] == pair[1])
+                    .map(|pair| pair[0]),
+            );
+        }
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let candidates = &candidates;
+        let mut seen: Vec<Seen> = self
+            .shards
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(k, s)| {
+                s.cases.iter().enumerate().flat_map(move |(slot, c)| {
+                    book::ids(&c.records)
+                        .filter(move |(_, id)| candidates.contains(&hash(id)))
+                        .map(move |(line, id)| (id.into(), line, Some((k as u32, slot as u32))))
+                })
+            })
+            .collect();
+        seen.extend(
+            book::ids(&self.others)
+                .filter(|(_, id)| candidates.contains(&hash(id)))
+                .map(|(line, id)| (id.into(), line, None)),
+        );
+        seen.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        let mut errors = Vec::new();
+        let mut emptied: HashMap<(u32, u32), usize, FastHash> = HashMap::default();
+        for group in seen.chunk_by(|a, b| a.0 == b.0) {
+            let (id, first, case) = &group[0];
+            for (_, line, other) in &group[1..] {
+                let Some(other) = other.filter(|other| Some(*other) != *case) else {
+                    continue;
+                };
+                self.dropped.insert(*line);
+                *emptied.entry(other).or_default() += 1;
+                errors.push(EventError {
+                    line: *line as usize,
+                    id: Some(id.to_string()),
+                    field: Some("id".into()),
+                    message: format!(
+                        "event `{}` on line {line} repeats the id of line {first}, another child's event: the event on line {first} stands; give each event its own id",
+                        shorten(id)
+                    ),
+                });
             }
-        };
-        self.events[slot].push(event);
+        }
+        // A case whose every event was left out is no case at all, as if
+        // none of its lines fitted the rules.
+        for ((k, slot), dropped) in emptied {
+            let case = &mut self.shards[k as usize].cases[slot as usize];
+            if book::ids(&case.records).count() == dropped {
+                case.records = Box::default();
+            }
+        }
+        errors
     }
+}
+
+/// Entries and records are written and read by `book.rs` alone: one that
+/// cannot be read back would be a bug, said rather than hidden.
+fn unreadable() -> std::io::Error {
+    std::io::Error::other("the engine could not file the events it read: please report this")
+}
+
+/// An event whose id may be repeated: its id, its line, and its case (its
+/// shard and slot; `None`: a case not selected).
+type Seen = (CompactString, u32, Option<(u32, u32)>);
+
+fn id_hash(id: &str) -> u64 {
+    FastHash::default().hash_one(id)
 }
 
 fn shard_of(case: &str) -> usize {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = FastHash::default().build_hasher();
-    hasher.write(case.as_bytes());
     // The high bits mix best.
-    (hasher.finish() >> 58) as usize % SHARDS
+    (FastHash::default().hash_one(case) >> 58) as usize % SHARDS
 }
 
-/// What one worker made of part of a chunk: events by shard, and errors.
+/// What one worker made of part of a chunk: entries to file by shard (see
+/// `book.rs`), the records of cases not selected, and errors. Kept from
+/// chunk to chunk, so that its buffers are allocated once, not for every
+/// chunk.
 struct Parsed {
-    pool: Pool,
-    shards: Vec<Vec<(String, CaseEvent)>>,
+    entries: Vec<Vec<u8>>,
+    others: Vec<u8>,
     errors: Vec<EventError>,
 }
 
 impl Parsed {
     fn new() -> Parsed {
         Parsed {
-            pool: Pool::default(),
-            shards: (0..SHARDS).map(|_| Vec::new()).collect(),
+            entries: (0..SHARDS).map(|_| Vec::new()).collect(),
+            others: Vec::new(),
             errors: Vec::new(),
         }
     }
@@ -201,7 +299,8 @@ impl ChunkReader {
 impl Engine {
     /// Reads events in the event format from `input`, keeping those of the
     /// selected cases that fit the rules, and reports each line that does
-    /// not, by line. Parsing and grouping run on every core.
+    /// not, by line, and each event that reuses the id of an earlier line
+    /// in another case. Parsing and filing run on every core.
     pub fn read_events<R: BufRead>(
         &self,
         input: R,
@@ -212,109 +311,166 @@ impl Engine {
 
     fn read_events_in<R: BufRead>(
         &self,
+        input: R,
+        only: Option<&str>,
+        chunk_bytes: usize,
+    ) -> std::io::Result<(CaseBook, Vec<EventError>)> {
+        let (mut book, mut errors) = self.file_events(input, only, chunk_bytes)?;
+        errors.append(&mut book.leave_out_ids_of_other_cases(id_hash, HASHES_AT_ONCE));
+        book.others = Vec::new();
+        errors.sort_by_key(|e| e.line);
+        Ok((book, errors))
+    }
+
+    /// Reads, checks and files the events, in chunks of `chunk_bytes`.
+    fn file_events<R: BufRead>(
+        &self,
         mut input: R,
         only: Option<&str>,
         chunk_bytes: usize,
     ) -> std::io::Result<(CaseBook, Vec<EventError>)> {
         let mut book = CaseBook::default();
         let mut errors = Vec::new();
+        let facts = FactBook::default();
+        let parts = Mutex::new(Vec::new());
         let mut reader = ChunkReader::new(chunk_bytes);
         let mut current = reader.next(&mut input, Vec::new())?;
         // While every core parses one chunk, this thread reads the next.
         while let Some(chunk) = current {
             let mut next = Ok(None);
+            let mut absorbed = Ok(());
             let spare = reader.spare.take().unwrap_or_default();
             rayon::in_place_scope(|scope| {
-                scope.spawn(|_| self.absorb(&chunk, only, &mut book, &mut errors));
+                scope.spawn(|_| {
+                    absorbed = self.absorb(&chunk, only, &facts, &parts, &mut book, &mut errors)
+                });
                 next = reader.next(&mut input, spare);
             });
+            absorbed?;
             reader.spare = Some(chunk.bytes);
             current = next?;
         }
-        // Growth by doubling leaves up to half of each case's list unused.
-        book.shards
+        drop(reader);
+        drop(parts);
+        book.facts = facts.close();
+        if !book
+            .shards
             .par_iter_mut()
-            .flat_map(|s| s.events.par_iter_mut())
-            .for_each(|events| {
-                if events.capacity() > events.len() + events.len() / 4 + 4 {
-                    events.shrink_to_fit();
-                }
-            });
-        errors.sort_by_key(|e| e.line);
+            .all(|shard| shard.close().is_some())
+        {
+            return Err(unreadable());
+        }
         Ok((book, errors))
     }
 
     /// Parses a chunk's lines on every core and files them by case.
+    /// `spare` holds the workers' buffers between chunks.
     fn absorb(
         &self,
         chunk: &Chunk,
         only: Option<&str>,
+        facts: &FactBook,
+        spare: &Mutex<Vec<Parsed>>,
         book: &mut CaseBook,
         errors: &mut Vec<EventError>,
-    ) {
+    ) -> std::io::Result<()> {
         let ends = &chunk.ends;
-        let parsed: Vec<Parsed> = (0..ends.len())
+        let start = || {
+            spare
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop()
+                .unwrap_or_else(Parsed::new)
+        };
+        let mut parts: Vec<Parsed> = (0..ends.len())
             .into_par_iter()
-            .fold(Parsed::new, |mut parsed, i| {
+            .fold(start, |mut parsed, i| {
                 let start = if i == 0 { 0 } else { ends[i - 1] };
                 let n = chunk.first_line + i;
-                match self.read_line(n, &chunk.bytes[start..ends[i]], only, &mut parsed.pool) {
-                    None => {}
-                    Some(Ok((case, event))) => parsed.shards[shard_of(&case)].push((case, event)),
-                    Some(Err(error)) => parsed.errors.push(error),
-                }
+                self.read_line(n, &chunk.bytes[start..ends[i]], only, facts, &mut parsed);
                 parsed
             })
             .collect();
-        // Each shard takes its events from every worker, on every core.
-        // The order within a case does not matter: replay sorts by line.
-        let mut columns: Vec<Vec<Vec<(String, CaseEvent)>>> =
-            (0..SHARDS).map(|_| Vec::new()).collect();
-        for mut part in parsed {
+        // Each shard takes its entries from every worker, in the order of
+        // the lines, on every core; the buffers then go back to the workers.
+        let mut columns: Vec<Vec<Vec<u8>>> = (0..SHARDS)
+            .map(|_| Vec::with_capacity(parts.len()))
+            .collect();
+        for part in &mut parts {
             errors.append(&mut part.errors);
-            for (column, events) in columns.iter_mut().zip(part.shards.drain(..)) {
-                column.push(events);
+            book.others.append(&mut part.others);
+            for (k, column) in columns.iter_mut().enumerate() {
+                column.push(std::mem::take(&mut part.entries[k]));
             }
         }
-        book.shards
+        let filed = book
+            .shards
             .par_iter_mut()
-            .zip(columns.into_par_iter())
-            .for_each(|(shard, column)| {
-                for (case, event) in column.into_iter().flatten() {
-                    shard.add(case, event);
-                }
-            });
+            .zip(columns.par_iter())
+            .all(|(shard, column)| column.iter().all(|entries| shard.file(entries).is_some()));
+        for (k, column) in columns.into_iter().enumerate() {
+            for (part, mut entries) in parts.iter_mut().zip(column) {
+                entries.clear();
+                part.entries[k] = entries;
+            }
+        }
+        spare
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .append(&mut parts);
+        if filed { Ok(()) } else { Err(unreadable()) }
     }
 
-    /// One line: parsed, checked against the rules, kept if its case is selected.
+    /// One line: parsed, checked against the rules, and filed if its case
+    /// is selected (or kept aside for its id if not).
     fn read_line(
         &self,
         n: usize,
         bytes: &[u8],
         only: Option<&str>,
-        pool: &mut Pool,
-    ) -> Option<Result<(String, CaseEvent), EventError>> {
+        facts: &FactBook,
+        parsed: &mut Parsed,
+    ) {
         let text = match std::str::from_utf8(bytes) {
             Ok(text) => text.trim_end_matches(['\n', '\r']),
             Err(_) => {
-                return Some(Err(EventError::new(
+                parsed.errors.push(EventError::new(
                     n,
                     None,
                     "the line is not valid UTF-8: save the file as UTF-8",
-                )));
+                ));
+                return;
             }
         };
         if text.trim().is_empty() {
-            return None;
+            return;
         }
-        let event = match parse_line(n, text) {
+        let event = match parse_event(n, text) {
             Ok(event) => event,
-            Err(error) => return Some(Err(error)),
+            Err(error) => return parsed.errors.push(error),
         };
-        if only.is_some_and(|case| case != event.case) {
-            return None;
+        let line = u32::try_from(n).unwrap_or(u32::MAX);
+        let selected = only.is_none_or(|case| case == event.case);
+        match check(&self.plan, n, &event) {
+            Ok(checked) if selected => {
+                let entries = &mut parsed.entries[shard_of(&event.case)];
+                let case = &event.case;
+                book::write_entry(
+                    entries,
+                    case,
+                    line,
+                    &event.id,
+                    &checked,
+                    &event.facts,
+                    facts,
+                );
+            }
+            Ok(checked) => {
+                book::write_record(&mut parsed.others, line, &event.id, &checked, &[], facts);
+            }
+            Err(error) if selected => parsed.errors.push(error),
+            Err(_) => {}
         }
-        Some(check(&self.plan, n, event, pool))
     }
 
     /// Replays every case of `book` as of `as_of` on every core, handing each
@@ -333,33 +489,39 @@ impl Engine {
         map: impl Fn(CaseState) -> T + Sync,
         mut each: impl FnMut(T),
     ) -> usize {
-        let mut shards = book.shards;
-        let mut order: Vec<(usize, usize)> = shards
+        let CaseBook {
+            mut shards,
+            facts,
+            dropped,
+            ..
+        } = book;
+        // Every case has records, but for one whose every event was left out.
+        let mut order: Vec<(u32, u32)> = shards
             .iter()
             .enumerate()
-            .flat_map(|(k, s)| (0..s.names.len()).map(move |slot| (k, slot)))
+            .flat_map(|(k, s)| {
+                (s.cases.iter().enumerate())
+                    .filter(|(_, case)| !case.records.is_empty())
+                    .map(move |(slot, _)| (k as u32, slot as u32))
+            })
             .collect();
-        order.par_sort_unstable_by(|&(a, i), &(b, j)| shards[a].names[i].cmp(&shards[b].names[j]));
+        let name = |&(k, slot): &(u32, u32)| &shards[k as usize].cases[slot as usize].name;
+        order.par_sort_unstable_by(|a, b| name(a).cmp(name(b)));
         let cases = order.len();
+        let dropped = |line: u32| !dropped.is_empty() && dropped.contains(&line);
         // While every core replays one batch, this thread hands over the last.
         let mut finished: Vec<T> = Vec::new();
         for batch in order.chunks(CASES_PER_BATCH) {
-            let work: Vec<(Box<str>, Vec<CaseEvent>)> = batch
+            let work: Vec<Case> = batch
                 .iter()
-                .map(|&(k, slot)| {
-                    let shard = &mut shards[k];
-                    (
-                        std::mem::take(&mut shard.names[slot]),
-                        std::mem::take(&mut shard.events[slot]),
-                    )
-                })
+                .map(|&(k, slot)| std::mem::take(&mut shards[k as usize].cases[slot as usize]))
                 .collect();
             let mut done: Vec<T> = Vec::new();
             rayon::in_place_scope(|scope| {
                 scope.spawn(|_| {
                     done = work
                         .into_par_iter()
-                        .map(|(name, case_events)| map(self.case_state(&name, case_events, as_of)))
+                        .map(|case| map(self.replay_case(case, &facts, &dropped, as_of)))
                         .collect();
                 });
                 for result in finished.drain(..) {
@@ -372,6 +534,29 @@ impl Engine {
             each(result);
         }
         cases
+    }
+
+    /// The state of one case of the book.
+    fn replay_case(
+        &self,
+        case: Case,
+        facts: &Facts,
+        dropped: &impl Fn(u32) -> bool,
+        as_of: AsOf,
+    ) -> CaseState {
+        let (events, whole) = case.events(facts, dropped);
+        let last = events.last().map_or(0, |e| e.line as usize);
+        let mut state = self.case_state(&case.name, events, as_of);
+        if !whole {
+            // Records are written and read by `book.rs` alone: this would be
+            // a bug, said rather than hidden.
+            state.errors.push(EventError::new(
+                last,
+                None,
+                "the engine could not read back this case's events after this line: please report this",
+            ));
+        }
+        state
     }
 
     /// Reads events from `input` and replays the selected cases as of the
@@ -462,6 +647,104 @@ mod tests {
             let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
             assert_eq!(lines, [4, 14, 24, 34, 44], "chunks of {size} bytes");
             assert_eq!((book.events(), book.cases()), (40, 4));
+        }
+    }
+
+    const REFERRAL: &str =
+        r#"{"id":"ID","case":"CASE","at":"2019-04-01","step":"referral","action":"start"}"#;
+
+    fn referral(id: &str, case: &str) -> String {
+        REFERRAL.replace("ID", id).replace("CASE", case)
+    }
+
+    /// Lines 3 and 6 reuse ids of other children's earlier events; line 4
+    /// repeats its own case's event.
+    fn reused_ids() -> String {
+        [
+            referral("e-1", "C1"),
+            referral("e-2", "C2"),
+            referral("e-1", "C2"),
+            referral("e-1", "C1"),
+            referral("e-3", "C3"),
+            referral("e-3", "C4"),
+        ]
+        .join("\n")
+    }
+
+    fn run(only: Option<&str>) -> (RunSummary, Vec<CaseState>) {
+        let options = RunOptions {
+            as_of: AsOf::end_of("2019-06-30".parse().unwrap()),
+            case: only.map(str::to_owned),
+        };
+        let mut cases = Vec::new();
+        let summary = engine()
+            .run(reused_ids().as_bytes(), &options, |case| cases.push(case))
+            .unwrap();
+        (summary, cases)
+    }
+
+    #[test]
+    fn an_id_another_child_used_first_is_refused_and_the_first_stands() {
+        let (summary, cases) = run(None);
+        let refused: Vec<(usize, Option<&str>)> = (summary.errors.iter())
+            .map(|e| (e.line, e.field.as_deref()))
+            .collect();
+        assert_eq!(refused, [(3, Some("id")), (6, Some("id"))]);
+        assert_eq!(
+            summary.errors[0].message,
+            "event `e-1` on line 3 repeats the id of line 1, another child's event: the event on line 1 stands; give each event its own id"
+        );
+        // C4's only event was refused: C4 is not a case.
+        let names: Vec<&str> = cases.iter().map(|c| c.case.as_str()).collect();
+        assert_eq!(names, ["C1", "C2", "C3"]);
+        assert_eq!((summary.cases, summary.events), (3, 4));
+        let starts = |case: &CaseState| -> Vec<String> {
+            (case.occurrences.iter())
+                .filter_map(|o| o.start_event.as_ref().map(|e| e.to_string()))
+                .collect()
+        };
+        assert_eq!(starts(&cases[0]), ["e-1"]);
+        assert!(
+            cases[0].errors.is_empty(),
+            "the same event twice is ignored"
+        );
+        assert_eq!(starts(&cases[1]), ["e-2"]);
+    }
+
+    #[test]
+    fn one_case_alone_is_judged_as_in_the_whole_run() {
+        let lines =
+            |summary: &RunSummary| summary.errors.iter().map(|e| e.line).collect::<Vec<_>>();
+        let (summary, cases) = run(Some("C2"));
+        assert_eq!(lines(&summary), [3]);
+        assert_eq!(cases.len(), 1);
+        let (summary, cases) = run(Some("C1"));
+        assert!(summary.errors.is_empty());
+        assert_eq!(cases.len(), 1);
+        let (summary, cases) = run(Some("C4"));
+        assert_eq!(lines(&summary), [6]);
+        assert!(cases.is_empty());
+    }
+
+    #[test]
+    fn colliding_hashes_are_never_taken_for_repeats_however_many_passes() {
+        let engine = engine();
+        let mut text = reused_ids();
+        for i in 0..40 {
+            text.push('\n');
+            text.push_str(&referral(&format!("x-{i}"), &format!("D{}", i % 7)));
+        }
+        let (_, expected) = engine.read_events(text.as_bytes(), None).unwrap();
+        // Every id of the same length has the same hash (spread over the
+        // passes by its length), and a pass holds one or two hashes: many
+        // passes, and collisions everywhere.
+        let by_length = |id: &str| id.len() as u64 * ((1 << 40) + 1);
+        for at_once in [1, 2, 1000] {
+            let (mut book, _) = engine.file_events(text.as_bytes(), None, 64).unwrap();
+            let mut errors = book.leave_out_ids_of_other_cases(by_length, at_once);
+            errors.sort_by_key(|e| e.line);
+            assert_eq!(errors, expected, "{at_once} at once");
+            assert_eq!(book.events(), 4 + 40);
         }
     }
 }

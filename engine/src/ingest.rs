@@ -1,9 +1,13 @@
 //! Events checked against the rules and kept compactly: a step index, an
-//! outcome index, the facts only when there are any.
+//! outcome index, the facts only when there are any, shared between the
+//! events that repeat them.
 
 use crate::plan::{Plan, StepIx};
-use duly_events::{Action, At, Event, EventError, Fact};
-use std::sync::Arc;
+use duly_events::{Action, At, EventError, EventRef, Fact, FactRef};
+use hashbrown::HashTable;
+use std::borrow::Cow;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// A fact's value, with text shared between the events that repeat it.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,15 +19,6 @@ pub(crate) enum Value {
 }
 
 impl Value {
-    fn of(fact: Fact, pool: &mut Pool) -> Value {
-        match fact {
-            Fact::Bool(b) => Value::Bool(b),
-            Fact::Int(n) => Value::Int(n),
-            Fact::Float(n) => Value::Float(n),
-            Fact::Text(t) => Value::Text(pool.share(&t)),
-        }
-    }
-
     /// The value in the event format's terms.
     pub(crate) fn to_fact(&self) -> Fact {
         match self {
@@ -33,27 +28,177 @@ impl Value {
             Value::Text(t) => Fact::Text(t.to_string()),
         }
     }
+
+    /// Whether it is exactly the value read (floats bit for bit, so that
+    /// the fact book's hash and equality agree).
+    fn is(&self, read: &FactRef<'_>) -> bool {
+        match (self, read) {
+            (Value::Bool(a), FactRef::Bool(b)) => a == b,
+            (Value::Int(a), FactRef::Int(b)) => a == b,
+            (Value::Float(a), FactRef::Float(b)) => a.to_bits() == b.to_bits(),
+            (Value::Text(a), FactRef::Text(b)) => **a == **b,
+            _ => false,
+        }
+    }
 }
 
-/// Fact names and text values, shared between the events that repeat them
-/// (a team, a worker): a few hundred texts instead of one per event.
+/// Locks a fact book's tables are spread over, so that every core can
+/// number facts at once.
+const LOCKS: usize = 16;
+/// Texts a fact book shares at most; past that, new texts are not shared.
+const TEXT_LIMIT: usize = 100_000;
+
+/// Every distinct fact of a run (a name and a value), numbered as the
+/// events that carry it are read, on every core: an event keeps its facts
+/// as numbers, a few bytes each, and each fact is kept once, with its name
+/// and text shared. (A child's first event, with a date of birth, makes a
+/// set of facts no other event has: kept whole, a million children's would
+/// take 200 MB.)
 #[derive(Debug, Default)]
-pub(crate) struct Pool(std::collections::HashSet<Arc<str>, FastHash>);
+pub(crate) struct FactBook {
+    texts: [Mutex<HashTable<Arc<str>>>; LOCKS],
+    parts: [Mutex<FactPart>; LOCKS],
+}
 
-/// Texts a pool holds at most; past that, new texts are not shared.
-const POOL_LIMIT: usize = 100_000;
+/// The facts whose hashes fall to one lock: fact `n` of part `p` is fact
+/// `n * LOCKS + p` of the book.
+#[derive(Debug, Default)]
+struct FactPart {
+    index: HashTable<u32>,
+    facts: Vec<FactChange>,
+}
 
-impl Pool {
-    pub(crate) fn share(&mut self, text: &str) -> Arc<str> {
-        if let Some(known) = self.0.get(text) {
+/// Which lock a hash belongs to: the high bits mix best.
+fn lock_of(hash: u64) -> usize {
+    (hash >> 60) as usize % LOCKS
+}
+
+impl FactBook {
+    fn text(&self, text: &str) -> Arc<str> {
+        let hash = FastHash::default().hash_one(text);
+        let mut table = self.texts[lock_of(hash)]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = table.find(hash, |t| **t == *text) {
             return known.clone();
         }
         let text: Arc<str> = Arc::from(text);
-        if self.0.len() < POOL_LIMIT {
-            self.0.insert(text.clone());
+        if table.len() < TEXT_LIMIT / LOCKS {
+            table.insert_unique(hash, text.clone(), |t| FastHash::default().hash_one(&**t));
         }
         text
     }
+
+    /// The number of the fact that `name` is `value` (`None`: removed).
+    pub fn number(&self, name: &str, value: Option<&FactRef<'_>>) -> u32 {
+        let hash = fact_hash(name, value.map(ValueView::Read));
+        let lock = lock_of(hash);
+        let same = |kept: &FactChange| {
+            *kept.name == *name
+                && match (&kept.value, value) {
+                    (Some(a), Some(b)) => a.is(b),
+                    (None, None) => true,
+                    _ => false,
+                }
+        };
+        let mut part = self.parts[lock]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let FactPart { index, facts } = &mut *part;
+        if let Some(&n) = index.find(hash, |&n| same(&facts[n as usize])) {
+            return n * LOCKS as u32 + lock as u32;
+        }
+        let fact = FactChange {
+            name: self.text(name),
+            value: value.map(|v| match v {
+                FactRef::Bool(b) => Value::Bool(*b),
+                FactRef::Int(n) => Value::Int(*n),
+                FactRef::Float(n) => Value::Float(*n),
+                FactRef::Text(t) => Value::Text(self.text(t)),
+            }),
+        };
+        let n = facts.len() as u32;
+        facts.push(fact);
+        index.insert_unique(hash, n, |&n| {
+            let kept = &facts[n as usize];
+            fact_hash(&kept.name, kept.value.as_ref().map(ValueView::Kept))
+        });
+        n * LOCKS as u32 + lock as u32
+    }
+
+    /// The facts by number, once reading is done.
+    pub fn close(self) -> Facts {
+        Facts(self.parts.map(|part| {
+            part.into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .facts
+        }))
+    }
+}
+
+/// The facts of a run by number (see [`FactBook`]).
+#[derive(Debug, Default)]
+pub(crate) struct Facts([Vec<FactChange>; LOCKS]);
+
+impl Facts {
+    /// Fact number `n`.
+    pub fn get(&self, n: u32) -> Option<&FactChange> {
+        let n = n as usize;
+        self.0.get(n % LOCKS)?.get(n / LOCKS)
+    }
+}
+
+/// The facts an event changes, made for it alone (one event checked on
+/// its own, not a run).
+pub(crate) fn fact_changes(facts: &[(Cow<'_, str>, Option<FactRef<'_>>)]) -> Option<FactChanges> {
+    (!facts.is_empty()).then(|| {
+        facts
+            .iter()
+            .map(|(name, value)| FactChange {
+                name: Arc::from(&**name),
+                value: value.as_ref().map(|v| match v {
+                    FactRef::Bool(b) => Value::Bool(*b),
+                    FactRef::Int(n) => Value::Int(*n),
+                    FactRef::Float(n) => Value::Float(*n),
+                    FactRef::Text(t) => Value::Text(Arc::from(&**t)),
+                }),
+            })
+            .collect()
+    })
+}
+
+/// A fact's value, as read or as kept, for hashing both alike.
+enum ValueView<'v, 'a> {
+    Read(&'v FactRef<'a>),
+    Kept(&'v Value),
+}
+
+fn fact_hash(name: &str, value: Option<ValueView<'_, '_>>) -> u64 {
+    let mut hasher = FastHash::default().build_hasher();
+    name.hash(&mut hasher);
+    match value {
+        None => hasher.write_u8(0),
+        Some(ValueView::Read(FactRef::Bool(b)) | ValueView::Kept(Value::Bool(b))) => {
+            hasher.write_u8(1 + u8::from(*b))
+        }
+        Some(ValueView::Read(FactRef::Int(n)) | ValueView::Kept(Value::Int(n))) => {
+            hasher.write_u8(3);
+            hasher.write_usize(*n as usize);
+        }
+        Some(ValueView::Read(FactRef::Float(n)) | ValueView::Kept(Value::Float(n))) => {
+            hasher.write_u8(4);
+            hasher.write_usize(n.to_bits() as usize);
+        }
+        Some(ValueView::Read(FactRef::Text(t))) => {
+            hasher.write_u8(5);
+            t.hash(&mut hasher);
+        }
+        Some(ValueView::Kept(Value::Text(t))) => {
+            hasher.write_u8(5);
+            t.hash(&mut hasher);
+        }
+    }
+    hasher.finish()
 }
 
 /// A quick hash for ids and fact texts (FxHash's mixing, eight bytes at a
@@ -106,14 +251,15 @@ pub(crate) struct FactChange {
 }
 
 /// The facts an event changes.
-pub(crate) type FactChanges = Box<[FactChange]>;
+pub(crate) type FactChanges = Arc<[FactChange]>;
 
 const NO_STEP: u16 = u16::MAX;
 const NO_OUTCOME: u8 = u8::MAX;
 
-/// One event of a case, checked against the rules and kept compactly (about
-/// 72 bytes, and its facts): a step index, an outcome index, an id stored
-/// inline when short, facts only when there are any.
+/// One event of a case, checked against the rules: a step index, an outcome
+/// index, an id stored inline when short, facts only when there are any.
+/// The engine keeps events more compactly still between reading and replay
+/// (see `book.rs`); this is the form a case replays from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaseEvent {
     /// Its line in the input, counting from 1.
@@ -130,6 +276,24 @@ pub struct CaseEvent {
 }
 
 impl CaseEvent {
+    /// The event of `line` with id `id`, checked as `checked`, with its facts.
+    pub(crate) fn new(
+        line: u32,
+        id: &str,
+        checked: Checked,
+        facts: Option<FactChanges>,
+    ) -> CaseEvent {
+        CaseEvent {
+            line,
+            step: checked.step,
+            outcome: checked.outcome,
+            action: checked.action,
+            id: compact_str::CompactString::from(id),
+            at: checked.at,
+            facts,
+        }
+    }
+
     pub(crate) fn step(&self) -> Option<StepIx> {
         (self.step != NO_STEP).then_some(StepIx::from(self.step))
     }
@@ -148,23 +312,30 @@ impl CaseEvent {
     }
 }
 
+/// What checking an event against the rules gives: everything the engine
+/// keeps of it but its line, id, case and facts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Checked {
+    /// The step's index, or [`NO_STEP`].
+    pub step: u16,
+    /// The outcome's index in its step, or [`NO_OUTCOME`].
+    pub outcome: u8,
+    pub action: Action,
+    pub at: At,
+}
+
 /// Checks an event against the rules: the step exists, the outcome fits it.
 /// The error names the line and the field, and suggests the fix.
-pub(crate) fn check(
-    plan: &Plan,
-    line: usize,
-    event: Event,
-    pool: &mut Pool,
-) -> Result<(String, CaseEvent), EventError> {
+pub(crate) fn check(plan: &Plan, line: usize, event: &EventRef<'_>) -> Result<Checked, EventError> {
     let error = |field: &str, message: String| EventError {
         line,
-        id: Some(event.id.clone()),
+        id: Some(event.id.to_string()),
         field: Some(field.to_owned()),
         message,
     };
     let step = match &event.step {
         None => None,
-        Some(name) => match plan.by_id.get(name.as_str()) {
+        Some(name) => match plan.by_id.get(&**name) {
             Some(ix) => Some(*ix),
             None => {
                 let mut message = format!("unknown step `{}`", shorten(name));
@@ -217,34 +388,14 @@ pub(crate) fn check(
             _ => {}
         }
     }
-    let facts = if event.facts.is_empty() {
-        None
-    } else {
-        Some(
-            event
-                .facts
-                .into_iter()
-                .map(|(name, value)| FactChange {
-                    name: pool.share(&name),
-                    value: value.map(|v| Value::of(v, pool)),
-                })
-                .collect(),
-        )
-    };
-    Ok((
-        event.case,
-        CaseEvent {
-            line: u32::try_from(line).unwrap_or(u32::MAX),
-            id: compact_str::CompactString::from(event.id),
-            at: event.at,
-            step: step.and_then(|s| u16::try_from(s).ok()).unwrap_or(NO_STEP),
-            action: event.action,
-            outcome: outcome
-                .and_then(|o| u8::try_from(o).ok())
-                .unwrap_or(NO_OUTCOME),
-            facts,
-        },
-    ))
+    Ok(Checked {
+        step: step.and_then(|s| u16::try_from(s).ok()).unwrap_or(NO_STEP),
+        action: event.action,
+        at: event.at,
+        outcome: outcome
+            .and_then(|o| u8::try_from(o).ok())
+            .unwrap_or(NO_OUTCOME),
+    })
 }
 
 /// Puts a case's events in replay order (by [`At::order_key`], then file

@@ -22,7 +22,9 @@
 //!    outcome the step does not have, a missing outcome on a step with
 //!    outcomes, or an outcome on a step without is an error naming the line
 //!    and field, and the event is not applied. Everything valid goes on.
-//!    Event ids are checked for repeats within each child's case.
+//!    An id reused by another child's event is different content: in a run
+//!    over many cases ([`Engine::run`]) the later line is refused, with an
+//!    error naming both lines, and the first stands.
 //! 3. **Facts.** Each event's facts merge into the case before its action
 //!    (`null` removes one). `age` is whole years from the fact
 //!    `date_of_birth` (`YYYY-MM-DD`) at the moment judged. A condition on an
@@ -82,14 +84,17 @@
 //! # Scale
 //!
 //! [`Engine::run`] streams its input in chunks of about 8 MB: while every
-//! core parses one chunk (the event crate's own parser, so errors name the
-//! line and field), the calling thread reads the next. Events are kept
-//! compactly, grouped by case in 64 shards filled on every core: about 110
-//! bytes an event (ids inline when short, step and outcome as small indexes,
-//! fact names and texts shared). Cases then replay in batches on every
-//! core, each in time linear in its events, and are handed to the caller in
-//! order of case id while the next batch replays, so that a report need not
-//! hold every case. Due moments counted from a day are remembered per thread.
+//! core parses one chunk (the event crate's own parser, borrowing the
+//! fields from the line), the calling thread reads the next. Each event is
+//! checked and kept as a record of bytes, about 30 for an event dated by
+//! day with a short id; each distinct fact is kept once for the run, and an
+//! event keeps its facts' numbers. Records are grouped by case in 64 shards
+//! filled on every core. Ids reused across cases are found with a hash of
+//! each id, part of the hash range at a time, and compared in full only
+//! when hashes agree. Cases then replay in batches on every core, each in
+//! time linear in its events, and are handed to the caller in order of case
+//! id while the next batch replays, so that a report need not hold every
+//! case. Due moments counted from a day are remembered per thread.
 //!
 //! Local escalation plugins implement [`Plugin`]; see [`plugin`]. Rule
 //! scenarios (events in, expected deadlines out) are in [`scenario`].
@@ -143,6 +148,7 @@
 //! ```
 
 mod batch;
+mod book;
 mod ingest;
 mod plan;
 pub mod plugin;
@@ -238,7 +244,12 @@ impl Engine {
         line: usize,
         event: Event,
     ) -> Result<(String, CaseEvent), EventError> {
-        ingest::check(&self.plan, line, event, &mut ingest::Pool::default())
+        let read = duly_events::EventRef::from(&event);
+        let checked = ingest::check(&self.plan, line, &read)?;
+        let facts = ingest::fact_changes(&read.facts);
+        let line = u32::try_from(line).unwrap_or(u32::MAX);
+        let checked = ingest::CaseEvent::new(line, &event.id, checked, facts);
+        Ok((event.case, checked))
     }
 
     /// The state of case `case` as of `as_of`, from its checked events in

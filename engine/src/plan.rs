@@ -31,7 +31,7 @@ fn rules_error(message: String) -> RulesError {
 pub(crate) struct Plan {
     pub rules: Arc<RuleSet>,
     pub steps: Vec<StepPlan>,
-    pub by_id: HashMap<String, StepIx>,
+    pub by_id: HashMap<String, StepIx, crate::ingest::FastHash>,
     pub workflows: Vec<WorkflowPlan>,
     pub due_rules: Vec<RulePlan>,
     /// For each step, the recurring steps whose `until` names it, with the
@@ -135,7 +135,7 @@ pub(crate) enum CondPlan {
 
 impl Plan {
     pub fn new(rules: Arc<RuleSet>) -> Result<Plan, RulesError> {
-        let mut by_id = HashMap::new();
+        let mut by_id = HashMap::default();
         let mut step_workflow = Vec::new();
         for (w, workflow) in rules.workflows.iter().enumerate() {
             for step in &workflow.steps {
