@@ -174,6 +174,11 @@ impl Calendars {
         }
     }
 
+    /// The calendar at `index` (as [`RuleSet::calendars`] orders them).
+    pub fn calendar(&self, index: usize) -> Option<&Calendar> {
+        self.calendars.get(index)
+    }
+
     fn work(&self, calendar: usize, anchor: Moment, period: Period) -> Option<Worked> {
         let reckoning = self.calendars.get(calendar)?.reckon(anchor, period).ok()?;
         let from_text = reckoning.from.to_string();

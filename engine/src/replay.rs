@@ -5,7 +5,8 @@ use crate::Engine;
 use crate::ingest::{CaseEvent, FactChange, Value as FactValue};
 use crate::plan::{AnchorPlan, CondPlan, EffectPlan, RuleIx, SchedulePlan, StepIx};
 use crate::plugin::{
-    ActionRecord, CaseView, EventView, HistorySummary, Hook, HookError, HookResult, PluginAction,
+    ActionRecord, CaseView, EventView, HistorySummary, Hook, HookError, NextDaily, OccurrenceTimes,
+    PluginAction,
 };
 use crate::reckon::{Due, Worked};
 use crate::state::{
@@ -105,6 +106,15 @@ struct Ep {
     ended: Option<At>,
 }
 
+/// When a plugin's daily hook runs for this case.
+#[derive(Debug, Clone, Copy, Default)]
+struct Daily {
+    /// The day it is next called at the end of; `None` until an event.
+    next: Option<Date>,
+    /// The last day it was called.
+    last: Option<Date>,
+}
+
 struct Requirement {
     plugin: usize,
     period: Period,
@@ -132,6 +142,14 @@ enum How {
     First,
     Latest,
     Previous,
+}
+
+/// When a deadline falls and warns, and where it counts from (`None` for a
+/// plugin's requirement, or a deadline kept as it stood).
+struct Reckoned {
+    worked: Arc<Worked>,
+    warn_from: Option<Due>,
+    hit: Option<Hit>,
 }
 
 /// A deadline worked out, before judging its status.
@@ -170,7 +188,10 @@ pub(crate) struct Replay<'a> {
     hook_errors: Vec<HookError>,
     requirements: Vec<Requirement>,
     clock: Timestamp,
-    last_daily: Option<Date>,
+    /// Per plugin, when its daily hook is next called.
+    daily: Vec<Daily>,
+    /// The facts the event being applied changed.
+    changed_facts: Vec<Arc<str>>,
     now: At,
     event_ix: u32,
 }
@@ -211,7 +232,8 @@ pub(crate) fn replay(
             .start_instant()
             .checked_sub(jiff::SignedDuration::from_nanos(1))
             .unwrap_or(Timestamp::MIN),
-        last_daily: None,
+        daily: vec![Daily::default(); engine.plugins.len()],
+        changed_facts: Vec::new(),
         now: first,
         event_ix: 0,
     };
@@ -233,6 +255,8 @@ impl<'a> Replay<'a> {
         self.event_ix = i;
         self.now = event.at;
         self.happened.clear();
+        self.changed_facts.clear();
+        let listen = !self.engine.plugins.is_empty();
         if let Some(facts) = &event.facts {
             for FactChange { name, value } in facts.iter() {
                 if &**name == "worker" {
@@ -241,17 +265,22 @@ impl<'a> Replay<'a> {
                         self.worker_changes.push(event.at.local_date());
                     }
                 }
-                match value {
+                let changed = match value {
                     Some(value) => match self.facts.get_mut(&**name) {
-                        Some(known) if known == value => {}
-                        Some(known) => *known = value.clone(),
+                        Some(known) if known == value => false,
+                        Some(known) => {
+                            *known = value.clone();
+                            true
+                        }
                         None => {
                             self.facts.insert(name.clone(), value.clone());
+                            true
                         }
                     },
-                    None => {
-                        self.facts.remove(&**name);
-                    }
+                    None => self.facts.remove(&**name).is_some(),
+                };
+                if changed && listen {
+                    self.changed_facts.push(name.clone());
                 }
             }
         }
@@ -739,51 +768,41 @@ impl<'a> Replay<'a> {
         None
     }
 
-    /// Works out occurrence `o`'s deadline, or says why it has none
-    /// (`Err(Some(note))`; `Err(None)` for a step with no timescale).
-    fn resolve(&self, o: u32) -> Result<Resolved, Option<String>> {
+    /// Works out when occurrence `o` is due and warned, without the words:
+    /// what the hooks need to know when replay time passes them.
+    fn reckon(&self, o: u32) -> Result<Reckoned, Option<String>> {
         let plan = &self.engine.plan;
         let occ = &self.occs[o as usize];
-        let step = &plan.steps[occ.step as usize];
-        let workflow = &plan.workflows[step.workflow];
-        let calendar = workflow.calendar;
         if let Some(frozen) = &occ.frozen {
-            return Ok((**frozen).clone());
+            return Ok(Reckoned {
+                worked: frozen.reckoning.clone(),
+                warn_from: frozen.warn_from,
+                hit: None,
+            });
         }
+        let step = &plan.steps[occ.step as usize];
+        let calendar = self.calendar_of(o);
+        let uncountable = || {
+            Some(format!(
+                "no deadline for `{}` occurrence {}: the calendar could not count it",
+                step.id, occ.number
+            ))
+        };
         if let Some(q) = occ.required {
             let requirement = &self.requirements[q as usize];
-            let plugin = self.engine.plugins[requirement.plugin].plugin.name();
             let at = At::Instant {
                 timestamp: requirement.at,
                 offset: Offset::UTC,
             };
-            let reckoning = self
+            let worked = self
                 .engine
                 .reckoner
                 .due(calendar, &at, requirement.period)
-                .ok_or_else(|| {
-                    Some(format!(
-                        "no deadline for `{}` occurrence {}: the calendar could not count it",
-                        step.id, occ.number
-                    ))
-                })?;
-            let explanation = explain(
-                &reckoning,
-                requirement.period,
-                &format!("plugin `{plugin}` required it"),
-                None,
-                "",
-                Some(&format!("local requirement of plugin `{plugin}`")),
-            );
-            return Ok(Resolved {
-                reckoning,
-                calendar,
+                .ok_or_else(uncountable)?;
+            return Ok(Reckoned {
+                worked,
                 warn_from: None,
-                explanation,
-                source: Some(format!("plugin `{plugin}`").into()),
-                local: true,
-                rule: format!("plugin `{plugin}`").into(),
-                anchor_event: None,
+                hit: None,
             });
         }
         let Some(rule_ix) = occ.rule else {
@@ -806,10 +825,7 @@ impl<'a> Replay<'a> {
                 } => format!(
                     "`{}` {}",
                     plan.steps[anchor as usize].id,
-                    match milestone {
-                        Milestone::Started => "started",
-                        Milestone::Completed => "completed",
-                    }
+                    milestone_word(milestone)
                 ),
             };
             return Err(Some(format!(
@@ -817,19 +833,65 @@ impl<'a> Replay<'a> {
                 step.id, occ.number
             )));
         };
-        let reckoning = self
+        let worked = self
             .engine
             .reckoner
             .due(calendar, &hit.at, rule.period)
-            .ok_or_else(|| {
-                Some(format!(
-                    "no deadline for `{}` occurrence {}: the calendar could not count it",
-                    step.id, occ.number
-                ))
-            })?;
+            .ok_or_else(uncountable)?;
         let warn_from = rule
             .warn
-            .and_then(|w| self.engine.reckoner.warn_from(calendar, reckoning.due, w));
+            .and_then(|w| self.engine.reckoner.warn_from(calendar, worked.due, w));
+        Ok(Reckoned {
+            worked,
+            warn_from,
+            hit: Some(hit),
+        })
+    }
+
+    /// Works out occurrence `o`'s deadline, or says why it has none
+    /// (`Err(Some(note))`; `Err(None)` for a step with no timescale).
+    fn resolve(&self, o: u32) -> Result<Resolved, Option<String>> {
+        let plan = &self.engine.plan;
+        let occ = &self.occs[o as usize];
+        if let Some(frozen) = &occ.frozen {
+            return Ok((**frozen).clone());
+        }
+        let calendar = self.calendar_of(o);
+        let Reckoned {
+            worked: reckoning,
+            warn_from,
+            hit,
+        } = self.reckon(o)?;
+        let (Some(hit), Some(rule_ix)) = (hit, occ.rule) else {
+            // A plugin's requirement.
+            let plugin = occ
+                .required
+                .map(|q| self.requirements[q as usize].plugin)
+                .map_or("", |p| self.engine.plugins[p].plugin.name());
+            let period = occ
+                .required
+                .map(|q| self.requirements[q as usize].period)
+                .unwrap_or(Period::new(1, duly_calendar::Unit::WorkingDays));
+            let explanation = explain(
+                &reckoning,
+                period,
+                &format!("plugin `{plugin}` required it"),
+                None,
+                "",
+                Some(&format!("local requirement of plugin `{plugin}`")),
+            );
+            return Ok(Resolved {
+                reckoning,
+                calendar,
+                warn_from: None,
+                explanation,
+                source: Some(format!("plugin `{plugin}`").into()),
+                local: true,
+                rule: format!("plugin `{plugin}`").into(),
+                anchor_event: None,
+            });
+        };
+        let rule = &plan.due_rules[rule_ix as usize];
         let anchor_occ = &self.occs[hit.occ as usize];
         let anchor_step = &plan.steps[anchor_occ.step as usize];
         let anchor_event = match hit.milestone {
@@ -946,6 +1008,25 @@ impl<'a> Replay<'a> {
         (0..self.occs.len() as u32)
             .filter_map(|o| self.resolve(o).ok().map(|r| self.deadline(o, r, now)))
             .collect()
+    }
+
+    pub(crate) fn is_open(&self, step: &str) -> bool {
+        self.engine
+            .plan
+            .by_id
+            .get(step)
+            .is_some_and(|&s| !self.open[s as usize].is_empty())
+    }
+
+    pub(crate) fn occurrence_times(&self) -> impl Iterator<Item = OccurrenceTimes<'_>> {
+        let plan = &self.engine.plan;
+        self.occs.iter().map(|o| OccurrenceTimes {
+            step: &plan.steps[o.step as usize].id,
+            opened: o.opened,
+            started: *o.started(),
+            completed: o.completed.map(|(at, _, _)| at),
+            closed: o.closed.map(|(at, _)| at),
+        })
     }
 
     pub(crate) fn open_step_ids(&self) -> Vec<&str> {
@@ -1115,109 +1196,161 @@ impl<'a> Replay<'a> {
     /// Moves replay time forward to `to`, calling the approaching, breach
     /// and daily hooks for every moment passed, in time order.
     fn advance(&mut self, to: Timestamp) {
-        if self.engine.plugins.is_empty() {
+        let engine = self.engine;
+        if !engine.timed_hooks && !engine.daily_hooks {
+            self.clock = self.clock.max(to);
             return;
         }
         loop {
             let mut next: Option<(Timestamp, u8, u32)> = None;
-            // Only open occurrences can pass a warning or a due moment.
-            for o in self.open.iter().flatten().map(|&o| o as usize) {
-                let occ = &self.occs[o];
-                if occ.warned && occ.breached {
-                    continue;
-                }
-                let Ok(resolved) = self.resolve(o as u32) else {
-                    continue;
-                };
-                let mut consider = |moment: Timestamp, kind: u8| {
-                    if moment > self.clock
-                        && moment <= to
-                        && next.is_none_or(|n| (moment, kind, o as u32) < n)
-                    {
-                        next = Some((moment, kind, o as u32));
+            if engine.timed_hooks {
+                // Only open occurrences can pass a warning or a due moment.
+                for o in self.open.iter().flatten().map(|&o| o as usize) {
+                    let occ = &self.occs[o];
+                    if occ.warned && occ.breached {
+                        continue;
                     }
-                };
-                if !occ.warned
-                    && let Some(warn) = resolved.warn_from
-                {
-                    let moment = match warn {
-                        Due::Day(day) => start_of_day(day),
-                        Due::Instant(t) => t,
+                    let Ok(reckoned) = self.reckon(o as u32) else {
+                        continue;
                     };
-                    consider(moment, 0);
-                }
-                if !occ.breached {
-                    consider(resolved.reckoning.due.passes_at(), 1);
+                    let mut consider = |moment: Timestamp, kind: u8| {
+                        if moment > self.clock
+                            && moment <= to
+                            && next.is_none_or(|n| (moment, kind, o as u32) < n)
+                        {
+                            next = Some((moment, kind, o as u32));
+                        }
+                    };
+                    if !occ.warned
+                        && let Some(warn) = reckoned.warn_from
+                    {
+                        let moment = match warn {
+                            Due::Day(day) => start_of_day(day),
+                            Due::Instant(t) => t,
+                        };
+                        consider(moment, 0);
+                    }
+                    if !occ.breached {
+                        consider(reckoned.worked.due.passes_at(), 1);
+                    }
                 }
             }
-            if self
-                .engine
-                .plugins
-                .iter()
-                .any(|p| p.plugin.has_daily_hook())
-            {
-                let day = match self.last_daily {
-                    Some(day) => day.tomorrow().ok(),
-                    None => Some(self.now.local_date()),
-                };
-                if let Some(day) = day {
-                    let end = AsOf::end_of(day).instant;
-                    if end > self.clock && end <= to && next.is_none_or(|n| (end, 2, 0) < n) {
-                        next = Some((end, 2, 0));
-                    }
+            // The end of the earliest day a daily hook waits for. A hook
+            // woken during the calls of a day it was not yet called on is
+            // called that same day, hence `>=`.
+            if let Some(day) = self.daily.iter().filter_map(|d| d.next).min() {
+                let end = AsOf::end_of(day).instant;
+                if end >= self.clock && end <= to && next.is_none_or(|n| (end, 2, 0) < n) {
+                    next = Some((end, 2, 0));
                 }
             }
             let Some((moment, kind, o)) = next else { break };
             self.clock = moment;
             match kind {
-                0 | 1 => {
-                    let breach = kind == 1;
-                    if breach {
-                        self.occs[o as usize].breached = true;
-                        self.occs[o as usize].warned = true;
-                    } else {
-                        self.occs[o as usize].warned = true;
-                    }
-                    let Ok(resolved) = self.resolve(o) else {
-                        continue;
-                    };
-                    let deadline = self.deadline(o, resolved, moment);
-                    let workflow =
-                        self.engine.plan.steps[self.occs[o as usize].step as usize].workflow;
-                    let hook = if breach {
-                        Hook::Breach
-                    } else {
-                        Hook::Approaching
-                    };
-                    for p in 0..self.engine.plugins.len() {
-                        if !self.engine.plugins[p].workflows[workflow] {
-                            continue;
-                        }
-                        self.call(p, hook, moment, |plugin, view| {
-                            if breach {
-                                plugin.on_breach(view, &deadline)
-                            } else {
-                                plugin.on_approaching(view, &deadline)
-                            }
-                        });
-                    }
-                }
-                _ => {
-                    let day = duly_calendar::local_date(moment);
-                    self.last_daily = Some(day);
-                    for p in 0..self.engine.plugins.len() {
-                        if self.engine.plugins[p].plugin.has_daily_hook() {
-                            self.call(p, Hook::Daily, moment, |plugin, view| {
-                                plugin.on_daily(view, day)
-                            });
-                        }
-                    }
-                }
+                0 | 1 => self.passed(o, kind == 1, moment),
+                _ => self.daily_calls(moment),
             }
         }
         if to > self.clock {
             self.clock = to;
         }
+    }
+
+    /// Replay time passed the warning (or due) moment of occurrence `o`.
+    fn passed(&mut self, o: u32, breach: bool, moment: Timestamp) {
+        let occ = &mut self.occs[o as usize];
+        occ.warned = true;
+        if breach {
+            occ.breached = true;
+        }
+        let hook = if breach {
+            Hook::Breach
+        } else {
+            Hook::Approaching
+        };
+        let workflow = self.engine.plan.steps[self.occs[o as usize].step as usize].workflow;
+        if !self
+            .engine
+            .plugins
+            .iter()
+            .any(|slot| slot.workflows[workflow] && slot.hooks[hook as usize])
+        {
+            return;
+        }
+        let Ok(resolved) = self.resolve(o) else {
+            return;
+        };
+        let deadline = self.deadline(o, resolved, moment);
+        let calendar = self.engine.plan.workflows[workflow].calendar;
+        for p in 0..self.engine.plugins.len() {
+            let slot = &self.engine.plugins[p];
+            if !slot.workflows[workflow] || !slot.hooks[hook as usize] {
+                continue;
+            }
+            let actions = self.call(p, hook, moment, calendar, |plugin, view| {
+                if breach {
+                    plugin.on_breach(view, &deadline)
+                } else {
+                    plugin.on_approaching(view, &deadline)
+                }
+            });
+            for action in actions.into_iter().flatten() {
+                self.act(p, hook, moment, action);
+            }
+        }
+    }
+
+    /// Calls the daily hooks waiting for the day that ends at `moment`.
+    fn daily_calls(&mut self, moment: Timestamp) {
+        let day = duly_calendar::local_date(moment);
+        for p in 0..self.engine.plugins.len() {
+            if self.daily[p].next != Some(day) {
+                continue;
+            }
+            self.daily[p] = Daily {
+                next: None,
+                last: Some(day),
+            };
+            let calendar = self.engine.plugins[p].calendar;
+            let result = self.call(p, Hook::Daily, moment, calendar, |plugin, view| {
+                plugin.on_daily(view, day)
+            });
+            let asked = match result {
+                Some((actions, next)) => {
+                    for action in actions {
+                        self.act(p, Hook::Daily, moment, action);
+                    }
+                    match next {
+                        NextDaily::Tomorrow => day.tomorrow().ok(),
+                        NextDaily::On(later) if later > day => Some(later),
+                        NextDaily::On(_) => day.tomorrow().ok(),
+                        NextDaily::AfterNextEvent => None,
+                    }
+                }
+                // A failing hook waits for the next event rather than
+                // failing again every day.
+                None => None,
+            };
+            let state = &mut self.daily[p];
+            state.next = match (state.next, asked) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+
+    /// Asks for plugin `p`'s daily hook at the end of `day` (or the next day
+    /// if it was already called on `day`).
+    fn wake(&mut self, p: usize, day: Date) {
+        let state = &mut self.daily[p];
+        let day = match state.last {
+            Some(last) if last >= day => match last.tomorrow() {
+                Ok(next) => next,
+                Err(_) => return,
+            },
+            _ => day,
+        };
+        state.next = Some(state.next.map_or(day, |n| n.min(day)));
     }
 
     fn hook_event(&mut self, i: u32) {
@@ -1228,6 +1361,7 @@ impl<'a> Replay<'a> {
         let event = &self.events[i as usize];
         let workflow = event.step().map(|s| plan.steps[s as usize].workflow);
         let step = event.step().map(|s| &plan.steps[s as usize]);
+        let changed = std::mem::take(&mut self.changed_facts);
         let view = EventView {
             id: &event.id,
             at: &event.at,
@@ -1236,79 +1370,91 @@ impl<'a> Replay<'a> {
             outcome: step
                 .zip(event.outcome())
                 .map(|(s, o)| &*s.outcomes[o as usize]),
+            facts: event.facts.as_deref().unwrap_or(&[]),
+            changed: &changed,
         };
         let moment = event.at.start_instant().max(self.clock);
+        let day = event.at.local_date();
         self.happened.clear();
         for p in 0..self.engine.plugins.len() {
-            if workflow.is_some_and(|w| !self.engine.plugins[p].workflows[w]) {
+            let slot = &self.engine.plugins[p];
+            if workflow.is_some_and(|w| !slot.workflows[w]) {
                 continue;
             }
-            self.call(p, Hook::Event, moment, |plugin, case| {
+            if slot.hooks[Hook::Daily as usize] {
+                self.wake(p, day);
+            }
+            if !slot.hooks[Hook::Event as usize] {
+                continue;
+            }
+            let calendar = workflow.map_or(slot.calendar, |w| plan.workflows[w].calendar);
+            let actions = self.call(p, Hook::Event, moment, calendar, |plugin, case| {
                 plugin.on_event(case, &view)
             });
+            for action in actions.into_iter().flatten() {
+                self.act(p, Hook::Event, moment, action);
+            }
         }
+        self.changed_facts = changed;
         self.after_event();
     }
 
-    fn call(
+    /// Calls one hook of plugin `p`; a failure (or a panic) is recorded as
+    /// a hook error, and the replay goes on.
+    fn call<R>(
         &mut self,
         p: usize,
         hook: Hook,
         moment: Timestamp,
-        run: impl FnOnce(&dyn crate::plugin::Plugin, &CaseView<'_>) -> HookResult,
-    ) {
-        let plugin = self.engine.plugins[p].plugin.clone();
+        calendar: usize,
+        run: impl FnOnce(&dyn crate::plugin::Plugin, &CaseView<'_>) -> Result<R, String>,
+    ) -> Option<R> {
+        let plugin = self.engine.plugins[p].plugin.as_ref();
         let result = {
             let view = CaseView {
                 replay: self,
                 now: moment,
+                calendar,
             };
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(plugin.as_ref(), &view)))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(plugin, &view)))
                 .unwrap_or_else(|_| Err("the hook stopped unexpectedly".to_owned()))
         };
         match result {
-            Ok(actions) => {
-                for action in actions {
-                    self.act(p, hook, moment, action);
-                }
+            Ok(result) => Some(result),
+            Err(message) => {
+                self.hook_error(p, hook, moment, message);
+                None
             }
-            Err(message) => self.hook_errors.push(HookError {
-                plugin: plugin.name().to_owned(),
-                hook,
-                case: self.case.to_owned(),
-                at: moment,
-                message,
-            }),
         }
     }
 
+    fn hook_error(&mut self, p: usize, hook: Hook, moment: Timestamp, message: String) {
+        self.hook_errors.push(HookError {
+            plugin: self.engine.plugins[p].plugin.name().to_owned(),
+            hook,
+            case: self.case.to_owned(),
+            at: moment,
+            message,
+        });
+    }
+
     fn act(&mut self, p: usize, hook: Hook, moment: Timestamp, action: PluginAction) {
-        let plugin = self.engine.plugins[p].plugin.clone();
+        let plugin = self.engine.plugins[p].plugin.as_ref();
         if let PluginAction::Require {
             step, count, unit, ..
         } = &action
         {
             let Some(&s) = self.engine.plan.by_id.get(step.as_str()) else {
-                self.hook_errors.push(HookError {
-                    plugin: plugin.name().to_owned(),
-                    hook,
-                    case: self.case.to_owned(),
-                    at: moment,
-                    message: format!(
-                        "`require` names unknown step `{}`",
-                        crate::ingest::shorten(step)
-                    ),
-                });
+                let message = format!(
+                    "`require` names unknown step `{}`",
+                    crate::ingest::shorten(step)
+                );
+                self.hook_error(p, hook, moment, message);
                 return;
             };
             if *count == 0 {
-                self.hook_errors.push(HookError {
-                    plugin: plugin.name().to_owned(),
-                    hook,
-                    case: self.case.to_owned(),
-                    at: moment,
-                    message: "`require` needs a count of at least 1".to_owned(),
-                });
+                let message = "`require` needs a count of at least 1".to_owned();
+                self.hook_error(p, hook, moment, message);
                 return;
             }
             let q = self.requirements.len() as u32;
@@ -1324,6 +1470,15 @@ impl<'a> Replay<'a> {
             };
             self.open_occ(s, CauseIx::Plugin(q), Opening::Required(q));
             self.now = saved;
+            // A new open step is news to every daily hook of its workflow.
+            let workflow = self.engine.plan.steps[s as usize].workflow;
+            let day = duly_calendar::local_date(moment);
+            for other in 0..self.engine.plugins.len() {
+                let slot = &self.engine.plugins[other];
+                if slot.workflows[workflow] && slot.hooks[Hook::Daily as usize] {
+                    self.wake(other, day);
+                }
+            }
         }
         self.actions.push(ActionRecord {
             plugin: plugin.name().to_owned(),

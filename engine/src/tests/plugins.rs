@@ -1,7 +1,7 @@
 //! The plugin plumbing, with Rust test doubles in place of scripts.
 
 use super::rules::{as_of, events, rule_set};
-use crate::plugin::{CaseView, EventView, Hook, HookResult, content_hash};
+use crate::plugin::{CaseView, DailyResult, EventView, Hook, HookResult, NextDaily, content_hash};
 use crate::{Deadline, Engine, Plugin, PluginAction, Status};
 use duly_calendar::Unit;
 use duly_events::Action;
@@ -12,11 +12,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 struct Escalator {
     hash: String,
     daily_calls: AtomicUsize,
-    daily: bool,
+    daily: Option<NextDaily>,
 }
 
 impl Escalator {
-    fn new(daily: bool) -> Escalator {
+    fn new(daily: Option<NextDaily>) -> Escalator {
         Escalator {
             hash: content_hash("escalate v1"),
             daily_calls: AtomicUsize::new(0),
@@ -34,8 +34,8 @@ impl Plugin for Escalator {
         &self.hash
     }
 
-    fn has_daily_hook(&self) -> bool {
-        self.daily
+    fn has_hook(&self, hook: Hook) -> bool {
+        hook != Hook::Daily || self.daily.is_some()
     }
 
     fn on_event(&self, case: &CaseView<'_>, event: &EventView<'_>) -> HookResult {
@@ -68,9 +68,9 @@ impl Plugin for Escalator {
         }])
     }
 
-    fn on_daily(&self, _case: &CaseView<'_>, _day: Date) -> HookResult {
+    fn on_daily(&self, _case: &CaseView<'_>, _day: Date) -> DailyResult {
         self.daily_calls.fetch_add(1, Ordering::Relaxed);
-        Ok(Vec::new())
+        Ok((Vec::new(), self.daily.unwrap_or(NextDaily::Tomorrow)))
     }
 }
 
@@ -105,7 +105,7 @@ const TEXT: &str = "
 
 #[test]
 fn breaches_and_warnings_call_their_hooks_at_the_replay_moment() {
-    let engine = engine_with(Arc::new(Escalator::new(false)));
+    let engine = engine_with(Arc::new(Escalator::new(None)));
     let state = engine.replay("C1", events("C1", TEXT), as_of("2019-07-31"));
     let actions: Vec<(Hook, String, String)> = state
         .actions
@@ -178,15 +178,38 @@ fn breaches_and_warnings_call_their_hooks_at_the_replay_moment() {
     assert_eq!(state.actions, again.actions);
 }
 
+fn daily_calls(next: Option<NextDaily>, as_of_day: &str) -> usize {
+    let plugin = Arc::new(Escalator::new(next));
+    engine_with(plugin.clone()).replay("C1", events("C1", TEXT), as_of(as_of_day));
+    plugin.daily_calls.load(Ordering::Relaxed)
+}
+
 #[test]
 fn the_daily_hook_runs_once_a_day_only_when_a_plugin_has_one() {
-    let daily = Arc::new(Escalator::new(true));
-    let engine = engine_with(daily.clone());
-    engine.replay("C1", events("C1", TEXT), as_of("2019-04-30"));
-    assert_eq!(daily.daily_calls.load(Ordering::Relaxed), 30);
-    let none = Arc::new(Escalator::new(false));
-    engine_with(none.clone()).replay("C1", events("C1", TEXT), as_of("2019-04-30"));
-    assert_eq!(none.daily_calls.load(Ordering::Relaxed), 0);
+    // 1 to 30 April, from the first event.
+    assert_eq!(daily_calls(Some(NextDaily::Tomorrow), "2019-04-30"), 30);
+    assert_eq!(daily_calls(None, "2019-04-30"), 0);
+}
+
+#[test]
+fn the_daily_hook_sleeps_until_the_next_event_or_the_day_it_asked_for() {
+    // Only the days of events: 1 and 2 April, 20 June, 1 July.
+    assert_eq!(
+        daily_calls(Some(NextDaily::AfterNextEvent), "2019-04-30"),
+        2
+    );
+    assert_eq!(
+        daily_calls(Some(NextDaily::AfterNextEvent), "2019-07-31"),
+        4
+    );
+    // Asked for 10 June: 1 April, then 2 April (an event), then 10 June.
+    let june = NextDaily::On("2019-06-10".parse().unwrap());
+    assert_eq!(daily_calls(Some(june), "2019-06-09"), 2);
+    assert_eq!(daily_calls(Some(june), "2019-06-10"), 3);
+    // A day already past means tomorrow: from 10 June on, every day.
+    assert_eq!(daily_calls(Some(june), "2019-06-15"), 8);
+    let past = NextDaily::On("2019-01-01".parse().unwrap());
+    assert_eq!(daily_calls(Some(past), "2019-04-30"), 30);
 }
 
 #[test]
