@@ -225,3 +225,101 @@ fn a_failing_hook_is_reported_and_the_replay_goes_on() {
     assert_eq!(error.message, "the script ran too long");
     assert_eq!(state.deadlines.len(), 3);
 }
+
+fn scenario_outcome(engine: &Engine, expectations: &str) -> Vec<String> {
+    let text = format!(
+        r#"description = "plugin actions"
+as_of = "2019-07-31"
+events = """
+{{"id": "e-1", "case": "C1", "at": "2019-04-01", "step": "referral", "action": "start"}}
+{{"id": "e-2", "case": "C1", "at": "2019-04-02", "step": "referral", "action": "complete", "outcome": "assessment"}}
+{{"id": "e-3", "case": "C1", "at": "2019-06-20", "step": "case_closure", "action": "complete", "outcome": "nfa"}}
+{{"id": "e-4", "case": "C1", "at": "2019-07-01", "step": "referral", "action": "start"}}
+"""
+{expectations}"#
+    );
+    let scenario = crate::scenario::Scenario::parse(&text).unwrap();
+    let outcome = scenario
+        .run(engine, scenario.events.as_deref().unwrap())
+        .unwrap();
+    outcome.failures
+}
+
+#[test]
+fn scenarios_expect_actions_and_their_absence() {
+    let engine = engine_with(Arc::new(Escalator::new(None)));
+    let passing = r#"
+[[action]]
+plugin = "escalate"
+kind = "escalate"
+to = "team_manager"
+at = "2019-06-08"
+hook = "on_breach"
+reason_contains = "assessment overdue"
+count = 1
+
+[[action]]
+kind = "require"
+name = "strategy_discussion"
+at = "2019-07-01T00:00:00+01:00"
+
+[[no_action]]
+to = "head_of_service"
+"#;
+    assert_eq!(scenario_outcome(&engine, passing), Vec::<String>::new());
+    let failing = r#"
+exhaustive_actions = true
+
+[[action]]
+kind = "flag"
+name = "management_review"
+at = "2019-07-01"
+
+[[no_action]]
+plugin = "escalate"
+kind = "escalate"
+at = "2019-07-03"
+"#;
+    let failures = scenario_outcome(&engine, failing);
+    assert_eq!(
+        failures[0],
+        "expected a flag `management_review` on 2019-07-01, found 0; got: flag `assessment_approaching` by plugin `escalate` on 2019-05-23 (on_approaching) (case `C1`); escalate to `team_manager` by plugin `escalate` on 2019-06-08 (on_breach): assessment overdue on 2019-06-08 (case `C1`); require `strategy_discussion` by plugin `escalate` on 2019-07-01 (on_event): re-referral within 12 months (case `C1`); escalate to `team_manager` by plugin `escalate` on 2019-07-03 (on_breach): referral overdue on 2019-07-03 (case `C1`); escalate to `team_manager` by plugin `escalate` on 2019-07-04 (on_breach): strategy_discussion overdue on 2019-07-04 (case `C1`)"
+    );
+    assert_eq!(
+        failures[1],
+        "expected no escalation by plugin `escalate` on 2019-07-03, got: escalate to `team_manager` by plugin `escalate` on 2019-07-03 (on_breach): referral overdue on 2019-07-03 (case `C1`)"
+    );
+    // Every action unlisted is a failure too.
+    assert_eq!(failures.len(), 2 + 5);
+    assert!(
+        failures[2].starts_with("unexpected action of case `C1`: flag `assessment_approaching`")
+    );
+}
+
+#[test]
+fn a_failing_hook_fails_the_scenario_unless_expected() {
+    let engine = engine_with(Arc::new(Broken));
+    let failures = scenario_outcome(&engine, "");
+    assert_eq!(failures.len(), 4);
+    assert_eq!(
+        failures[0],
+        "plugin `broken` failed in `on_event` for case `C1`: the script ran too long; fix the plugin, or add a `[[plugin_error]]` if it should fail"
+    );
+    let expected = "[[plugin_error]]\nplugin = \"broken\"\nhook = \"on_event\"\nmessage_contains = \"too long\"\n";
+    assert_eq!(scenario_outcome(&engine, expected), Vec::<String>::new());
+    let wrong = "[[plugin_error]]\nplugin = \"broken\"\nhook = \"on_daily\"\n";
+    let failures = scenario_outcome(&engine, wrong);
+    assert!(
+        failures[0].starts_with("expected a plugin error of `broken` in `on_daily`; plugin errors: plugin `broken` failed in `on_event`"),
+        "{}",
+        failures[0]
+    );
+}
+
+#[test]
+fn an_unknown_field_in_an_action_table_is_refused() {
+    let text =
+        "description = \"x\"\nas_of = \"2019-07-31\"\nevents = \"\"\n\n[[action]]\nplugn = \"x\"\n";
+    let error = crate::scenario::Scenario::parse(text).unwrap_err();
+    assert!(error.message.contains("plugn"), "{}", error.message);
+}

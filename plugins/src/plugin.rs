@@ -1,0 +1,679 @@
+//! A compiled script ([`Script`]) and the engine's [`Plugin`] for it
+//! ([`ScriptPlugin`]).
+
+use crate::api::{Case, CaseData, DeadlineView, Event, EventData, Facts, History, StepTimes};
+use crate::errors;
+use crate::sandbox::{self, CallState, Sandbox};
+use crate::source::{self, CASE_STANDIN, Spanned, Token};
+use duly_dsl::model::{PluginSpec, RuleSet};
+use duly_dsl::{Diagnostic, FileId, Span};
+use duly_engine::plugin::{
+    CaseView, DailyResult, EventView, Hook, HookResult, NextDaily, content_hash,
+};
+use duly_engine::{Calendars, Deadline, Plugin};
+use duly_events::Action;
+use rhai::{CallFnOptions, Dynamic, FuncArgs, ImmutableString, Scope};
+use std::sync::Arc;
+
+/// Each hook's parameters, as a script declares them.
+const HOOKS: [(Hook, &str, usize); 4] = [
+    (Hook::Event, "(case, event)", 2),
+    (Hook::Approaching, "(case, deadline)", 2),
+    (Hook::Breach, "(case, deadline)", 2),
+    (Hook::Daily, "(case)", 1),
+];
+
+/// The case's methods that take a step id.
+const STEP_METHODS: [&str; 4] = ["is_open", "started", "completed", "completions"];
+
+/// A plugin script, compiled once and shared by every thread.
+pub struct Script {
+    name: String,
+    hash: String,
+    ast: rhai::AST,
+    sandbox: Arc<Sandbox>,
+    hooks: [bool; 4],
+    watch: Option<Watch>,
+    daily_while_open: Option<Vec<String>>,
+    needs: Needs,
+    actions: [ImmutableString; 4],
+}
+
+impl std::fmt::Debug for Script {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Script")
+            .field("name", &self.name)
+            .field("hash", &self.hash)
+            .field("hooks", &self.hooks)
+            .finish()
+    }
+}
+
+impl Script {
+    /// Its name (the file name without `.rhai`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The hash of its text, recorded with each action.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// Whether it defines this hook.
+    pub fn has_hook(&self, hook: Hook) -> bool {
+        self.hooks[hook as usize]
+    }
+}
+
+/// Which events call `on_event`: `WATCH_EVENTS` and `WATCH_FACTS`.
+#[derive(Debug, Clone, Default)]
+struct Watch {
+    events: Vec<WatchEvent>,
+    facts: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct WatchEvent {
+    step: String,
+    action: Option<Action>,
+    outcome: Option<String>,
+}
+
+impl Watch {
+    fn wants(&self, event: &EventView<'_>) -> bool {
+        self.events.iter().any(|w| {
+            event.step == Some(w.step.as_str())
+                && w.action.is_none_or(|a| a == event.action)
+                && w.outcome
+                    .as_deref()
+                    .is_none_or(|o| event.outcome == Some(o))
+        }) || self.facts.iter().any(|f| event.records(f))
+    }
+}
+
+/// What a script can look at, read from its names: a call builds only
+/// that.
+#[derive(Debug, Clone, Default)]
+struct Needs {
+    facts: bool,
+    age: bool,
+    open_steps: bool,
+    deadlines: bool,
+    history: bool,
+    /// Steps asked about by `case.is_open("…")` and the like: `None` when
+    /// a call names a step with something other than a written id.
+    steps: Option<Vec<ImmutableString>>,
+    step_times: bool,
+    completions: bool,
+    changed: bool,
+}
+
+/// Compiles a plugin's text (registered in the diagnostics' sources as
+/// `file`), checking what it names against `rules` when they are known.
+/// Returns the script when there is no error, and every problem found.
+pub fn compile(
+    spec: &PluginSpec,
+    file: FileId,
+    rules: Option<&RuleSet>,
+    sandbox: Arc<Sandbox>,
+) -> (Option<Arc<Script>>, Vec<Diagnostic>) {
+    let text = &*spec.text;
+    let tokens = source::tokens(text);
+    let mut diagnostics = Vec::new();
+    if let Some(t) = tokens.iter().find(|t| t.token == Token::Name(CASE_STANDIN)) {
+        diagnostics.push(
+            Diagnostic::error(
+                "plugin-syntax",
+                format!("`{CASE_STANDIN}` is a name Duly keeps for itself"),
+            )
+            .at(file, Span::new(t.start, t.end), "reserved")
+            .help("choose another name"),
+        );
+        return (None, diagnostics);
+    }
+    let ast = match sandbox
+        .engine
+        .compile(source::for_rhai(text, &tokens).as_str())
+    {
+        Ok(ast) => ast,
+        Err(error) => {
+            diagnostics.push(errors::parse_error(&error, file, text));
+            return (None, diagnostics);
+        }
+    };
+    let checker = Checker {
+        file,
+        text,
+        tokens: &tokens,
+        rules,
+    };
+    let hooks = checker.hooks(&ast, &mut diagnostics);
+    let (watch, daily_while_open) = checker.declarations(&ast, &mut diagnostics);
+    checker.step_ids(&mut diagnostics);
+    let needs = needs(&tokens);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return (None, diagnostics);
+    }
+    let script = Script {
+        name: spec.name.clone(),
+        hash: content_hash(text),
+        ast,
+        sandbox,
+        hooks,
+        watch,
+        daily_while_open,
+        needs,
+        actions: ["start", "complete", "cancel", "record"].map(ImmutableString::from),
+    };
+    (Some(Arc::new(script)), diagnostics)
+}
+
+struct Checker<'a> {
+    file: FileId,
+    text: &'a str,
+    tokens: &'a [Spanned<'a>],
+    rules: Option<&'a RuleSet>,
+}
+
+impl Checker<'_> {
+    /// The span of the name after `fn`, or of a `const`'s name.
+    fn declared(&self, keyword: &str, name: &str) -> Span {
+        self.tokens
+            .windows(2)
+            .find(|w| w[0].token == Token::Name(keyword) && w[1].token == Token::Name(name))
+            .map_or(Span::new(0, 0), |w| Span::new(w[1].start, w[1].end))
+    }
+
+    /// Which hooks the script defines, each with the right parameters;
+    /// a function that looks like a misspelt hook is a warning.
+    fn hooks(&self, ast: &rhai::AST, diagnostics: &mut Vec<Diagnostic>) -> [bool; 4] {
+        let mut hooks = [false; 4];
+        for function in ast.iter_functions() {
+            let known = HOOKS.iter().find(|(hook, ..)| hook.name() == function.name);
+            match known {
+                Some(&(hook, params, count)) => {
+                    if function.params.len() == count {
+                        hooks[hook as usize] = true;
+                    } else {
+                        diagnostics.push(
+                            Diagnostic::error(
+                                "plugin-hook",
+                                format!(
+                                    "`{}` takes {count} parameter{}, not {}",
+                                    function.name,
+                                    if count == 1 { "" } else { "s" },
+                                    function.params.len()
+                                ),
+                            )
+                            .at(self.file, self.declared("fn", function.name), "this hook")
+                            .help(format!("write `fn {}{params}`", function.name)),
+                        );
+                    }
+                }
+                None if function.name.starts_with("on_") => {
+                    let names = HOOKS.iter().map(|(hook, ..)| hook.name());
+                    let mut d = Diagnostic::warning(
+                        "plugin-hook",
+                        format!("`{}` is not a hook, so Duly never calls it", function.name),
+                    )
+                    .at(
+                        self.file,
+                        self.declared("fn", function.name),
+                        "not a hook",
+                    );
+                    d = match duly_dsl::suggest::did_you_mean(function.name, names) {
+                        Some(near) => d.help(format!("did you mean `{near}`?")),
+                        None => d.help(
+                            "the hooks are `on_event`, `on_approaching`, `on_breach` and `on_daily`",
+                        ),
+                    };
+                    diagnostics.push(d);
+                }
+                None => {}
+            }
+        }
+        if hooks.iter().all(|h| !h) && !diagnostics.iter().any(Diagnostic::is_error) {
+            diagnostics.push(
+                Diagnostic::warning("plugin-no-hook", "the script has no hook, so it never acts")
+                    .in_file(self.file)
+                    .help("define `fn on_event(case, event)`, `fn on_approaching(case, deadline)`, `fn on_breach(case, deadline)` or `fn on_daily(case)`"),
+            );
+        }
+        hooks
+    }
+
+    /// `WATCH_EVENTS`, `WATCH_FACTS` and `DAILY_WHILE_OPEN`.
+    fn declarations(
+        &self,
+        ast: &rhai::AST,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> (Option<Watch>, Option<Vec<String>>) {
+        let mut watch: Option<Watch> = None;
+        let mut daily = None;
+        let literal: Vec<(&str, bool, Dynamic)> = ast.iter_literal_variables(true, true).collect();
+        for name in ["WATCH_EVENTS", "WATCH_FACTS", "DAILY_WHILE_OPEN"] {
+            let declared = self
+                .tokens
+                .windows(2)
+                .find(|w| {
+                    matches!(w[0].token, Token::Name("const" | "let"))
+                        && w[1].token == Token::Name(name)
+                })
+                .map(|w| {
+                    (
+                        w[0].token == Token::Name("const"),
+                        Span::new(w[1].start, w[1].end),
+                    )
+                });
+            let Some((constant, span)) = declared else {
+                continue;
+            };
+            let texts = literal
+                .iter()
+                .find(|(n, ..)| *n == name)
+                .and_then(|(_, _, value)| value.clone().try_cast::<rhai::Array>())
+                .and_then(|items| {
+                    items
+                        .into_iter()
+                        .map(|i| i.into_immutable_string().ok().map(|s| s.to_string()))
+                        .collect::<Option<Vec<String>>>()
+                });
+            let Some(texts) = texts.filter(|_| constant) else {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "plugin-watch",
+                        format!("`{name}` must be a constant list of texts"),
+                    )
+                    .at(self.file, span, "not a list of texts")
+                    .help(format!(
+                        "write it out, as in `const {name} = [\"…\", \"…\"];`"
+                    )),
+                );
+                continue;
+            };
+            match name {
+                "WATCH_EVENTS" => {
+                    let events = texts
+                        .iter()
+                        .filter_map(|t| self.watch_event(t, span, diagnostics))
+                        .collect();
+                    watch.get_or_insert_with(Watch::default).events = events;
+                }
+                "WATCH_FACTS" => {
+                    watch.get_or_insert_with(Watch::default).facts = texts;
+                }
+                _ => {
+                    for step in &texts {
+                        self.known_step(step, span, diagnostics);
+                    }
+                    daily = Some(texts);
+                }
+            }
+        }
+        (watch, daily)
+    }
+
+    /// One entry of `WATCH_EVENTS`: `referral`, `referral started`,
+    /// `case_closure completed with nfa`, `cp_plan cancelled`.
+    fn watch_event(
+        &self,
+        text: &str,
+        span: Span,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<WatchEvent> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let (step, action, outcome) = match words.as_slice() {
+            [step] => (*step, None, None),
+            [step, "started"] => (*step, Some(Action::Start), None),
+            [step, "completed"] => (*step, Some(Action::Complete), None),
+            [step, "cancelled"] => (*step, Some(Action::Cancel), None),
+            [step, "completed", "with", outcome] => (*step, Some(Action::Complete), Some(*outcome)),
+            _ => {
+                diagnostics.push(
+                    Diagnostic::error("plugin-watch", format!("cannot read the event `{text}` in `WATCH_EVENTS`"))
+                        .at(self.file, span, "in this list")
+                        .help("write `<step>`, `<step> started`, `<step> completed`, `<step> completed with <outcome>` or `<step> cancelled`"),
+                );
+                return None;
+            }
+        };
+        self.known_step(step, span, diagnostics);
+        if let (Some(outcome), Some((_, st))) = (outcome, self.rules.and_then(|r| r.step(step)))
+            && !st.outcomes.iter().any(|o| o == outcome)
+        {
+            let mut d = Diagnostic::error(
+                "plugin-watch",
+                format!("step `{step}` has no outcome `{outcome}`"),
+            )
+            .at(self.file, span, "in this list");
+            d = match duly_dsl::suggest::did_you_mean(
+                outcome,
+                st.outcomes.iter().map(String::as_str),
+            ) {
+                Some(near) => d.help(format!("did you mean `{near}`?")),
+                None => d.help(format!("its outcomes are {}", quoted(&st.outcomes))),
+            };
+            diagnostics.push(d);
+        }
+        Some(WatchEvent {
+            step: step.to_owned(),
+            action,
+            outcome: outcome.map(str::to_owned),
+        })
+    }
+
+    /// An unknown step id (when the rules are known) is an error.
+    fn known_step(&self, step: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
+        let Some(rules) = self.rules else {
+            return;
+        };
+        if rules.locate(step).is_some() {
+            return;
+        }
+        let ids = rules
+            .workflows
+            .iter()
+            .flat_map(|w| w.steps.iter().map(|s| s.id.as_str()));
+        let mut d = Diagnostic::error("unknown-step", format!("unknown step `{step}`")).at(
+            self.file,
+            span,
+            "no such step",
+        );
+        d = match duly_dsl::suggest::did_you_mean(step, ids) {
+            Some(near) => d.help(format!("did you mean `{near}`?")),
+            None => d.help("use a step id of the rules (see `duly explain`)"),
+        };
+        diagnostics.push(d);
+    }
+
+    /// Step ids written in `require("…")` and `case.is_open("…")` and the
+    /// like must be steps of the rules.
+    fn step_ids(&self, diagnostics: &mut Vec<Diagnostic>) {
+        for w in self.tokens.windows(3) {
+            let (Token::Name(name), Token::Symbol('('), Token::Text(step)) =
+                (&w[0].token, &w[1].token, &w[2].token)
+            else {
+                continue;
+            };
+            if *name == "require" || STEP_METHODS.contains(name) {
+                let span = Span::new(w[2].start, w[2].end);
+                self.known_step(step, span, diagnostics);
+            }
+        }
+        let _ = self.text;
+    }
+}
+
+fn quoted(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a script can look at, from the names it uses.
+fn needs(tokens: &[Spanned<'_>]) -> Needs {
+    let uses = |name: &str| tokens.iter().any(|t| t.token == Token::Name(name));
+    let mut steps = Some(Vec::new());
+    let mut step_times = false;
+    for (i, t) in tokens.iter().enumerate() {
+        let Token::Name(name) = t.token else {
+            continue;
+        };
+        if !STEP_METHODS.contains(&name) {
+            continue;
+        }
+        step_times = true;
+        // `.started("cp_plan")`: a written step id. Anything else (a
+        // variable, `started(case, "x")`) could ask about any step.
+        let written = i > 0
+            && tokens[i - 1].token == Token::Symbol('.')
+            && tokens.get(i + 1).map(|t| &t.token) == Some(&Token::Symbol('('))
+            && matches!(
+                tokens.get(i + 3).map(|t| &t.token),
+                Some(Token::Symbol(')' | ','))
+            );
+        match (written, tokens.get(i + 2).map(|t| &t.token), steps.as_mut()) {
+            (true, Some(Token::Text(step)), Some(list)) => {
+                if !list.iter().any(|s: &ImmutableString| s == step) {
+                    list.push(ImmutableString::from(*step));
+                }
+            }
+            // `completed` is also a deadline's property: `d.completed`.
+            _ if name == "completed"
+                && tokens.get(i + 1).map(|t| &t.token) != Some(&Token::Symbol('(')) => {}
+            _ => steps = None,
+        }
+    }
+    Needs {
+        facts: uses("facts"),
+        age: uses("age"),
+        open_steps: uses("open_steps"),
+        deadlines: uses("deadlines"),
+        history: uses("history"),
+        steps,
+        step_times,
+        completions: uses("completions"),
+        changed: uses("changed"),
+    }
+}
+
+/// The engine's plugin for a compiled script.
+pub struct ScriptPlugin {
+    script: Arc<Script>,
+    calendars: Arc<Calendars>,
+}
+
+impl std::fmt::Debug for ScriptPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScriptPlugin")
+            .field("script", &self.script)
+            .finish()
+    }
+}
+
+/// The engine's plugins for these scripts, counting working days on the
+/// calendars of `rules`.
+pub fn plugins_for(scripts: &[Arc<Script>], rules: &RuleSet) -> Vec<Arc<dyn Plugin>> {
+    let calendars = Arc::new(Calendars::of(rules));
+    scripts
+        .iter()
+        .map(|script| {
+            Arc::new(ScriptPlugin::new(script.clone(), calendars.clone())) as Arc<dyn Plugin>
+        })
+        .collect()
+}
+
+impl ScriptPlugin {
+    /// The plugin for `script`, counting working days on `calendars`.
+    pub fn new(script: Arc<Script>, calendars: Arc<Calendars>) -> ScriptPlugin {
+        ScriptPlugin { script, calendars }
+    }
+
+    /// The case view for one call: only what the script can look at.
+    fn case(&self, view: &CaseView<'_>) -> Case {
+        let needs = &self.script.needs;
+        let mut data = CaseData {
+            id: view.id().into(),
+            ..CaseData::default()
+        };
+        if needs.facts {
+            data.facts = Facts::new(view.facts().map(|(name, value)| (name, Some(value))));
+        }
+        if needs.age {
+            data.age = view.age();
+        }
+        if needs.open_steps {
+            data.open_steps = view
+                .open_steps()
+                .into_iter()
+                .map(|s| Dynamic::from(ImmutableString::from(s)))
+                .collect();
+        }
+        if needs.deadlines {
+            data.deadlines = view
+                .deadlines()
+                .iter()
+                .map(|d| Dynamic::from(DeadlineView::new(d)))
+                .collect();
+        }
+        if needs.history {
+            data.history = Some(History(view.history()));
+        }
+        if needs.step_times {
+            let all = needs.steps.is_none();
+            data.steps = needs
+                .steps
+                .iter()
+                .flatten()
+                .map(|s| StepTimes::new(s.clone()))
+                .collect();
+            for occ in view.occurrences() {
+                let times = match data.steps.iter().position(|s| s.step == occ.step) {
+                    Some(i) => &mut data.steps[i],
+                    None if all => {
+                        data.steps.push(StepTimes::new(occ.step.into()));
+                        let last = data.steps.len() - 1;
+                        &mut data.steps[last]
+                    }
+                    None => continue,
+                };
+                times.open |= occ.completed.is_none() && occ.closed.is_none();
+                times.started = Some(occ.started.local_date());
+                if let Some(done) = occ.completed {
+                    let day = done.local_date();
+                    times.completed = Some(times.completed.map_or(day, |d| d.max(day)));
+                    if needs.completions {
+                        times.completions.push(day);
+                    }
+                }
+            }
+            for times in &mut data.steps {
+                times.completions.sort();
+            }
+        }
+        Case(Arc::new(data))
+    }
+
+    fn event(&self, event: &EventView<'_>) -> Event {
+        let needs = &self.script.needs;
+        let action = match event.action {
+            Action::Start => 0,
+            Action::Complete => 1,
+            Action::Cancel => 2,
+            Action::Record => 3,
+        };
+        Event(Arc::new(EventData {
+            id: event.id.into(),
+            step: event
+                .step
+                .map_or(Dynamic::UNIT, |s| Dynamic::from(ImmutableString::from(s))),
+            action: self.script.actions[action].clone(),
+            outcome: event
+                .outcome
+                .map_or(Dynamic::UNIT, |o| Dynamic::from(ImmutableString::from(o))),
+            date: event.at.local_date(),
+            facts: Facts::new(event.facts()),
+            changed: if needs.changed {
+                event
+                    .facts()
+                    .filter(|(name, _)| event.changed(name))
+                    .map(|(name, _)| ImmutableString::from(name))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }))
+    }
+
+    /// Calls hook `hook` with `args`, inside the sandbox.
+    fn call(
+        &self,
+        hook: Hook,
+        view: &CaseView<'_>,
+        args: impl FuncArgs,
+    ) -> Result<CallState, String> {
+        let script = &*self.script;
+        let sandbox = &*script.sandbox;
+        let calendar = self.calendars.calendar(view.calendar()).cloned();
+        let (result, state) = sandbox::within(sandbox, calendar, view.today(), || {
+            let options = CallFnOptions::new().eval_ast(false).rewind_scope(false);
+            sandbox.engine.call_fn_with_options::<Dynamic>(
+                options,
+                &mut Scope::new(),
+                &script.ast,
+                hook.name(),
+                args,
+            )
+        });
+        match result {
+            Ok(_) => Ok(state),
+            Err(error) => Err(errors::runtime_error(&error, &sandbox.limits)),
+        }
+    }
+}
+
+impl Plugin for ScriptPlugin {
+    fn name(&self) -> &str {
+        &self.script.name
+    }
+
+    fn content_hash(&self) -> &str {
+        &self.script.hash
+    }
+
+    fn has_hook(&self, hook: Hook) -> bool {
+        self.script.has_hook(hook)
+    }
+
+    fn on_event(&self, case: &CaseView<'_>, event: &EventView<'_>) -> HookResult {
+        if !self.script.has_hook(Hook::Event)
+            || self.script.watch.as_ref().is_some_and(|w| !w.wants(event))
+        {
+            return Ok(Vec::new());
+        }
+        let args = (self.case(case), self.event(event));
+        self.call(Hook::Event, case, args)
+            .map(|state| state.actions)
+    }
+
+    fn on_approaching(&self, case: &CaseView<'_>, deadline: &Deadline) -> HookResult {
+        self.on_deadline(Hook::Approaching, case, deadline)
+    }
+
+    fn on_breach(&self, case: &CaseView<'_>, deadline: &Deadline) -> HookResult {
+        self.on_deadline(Hook::Breach, case, deadline)
+    }
+
+    fn on_daily(&self, case: &CaseView<'_>, _day: jiff::civil::Date) -> DailyResult {
+        if !self.script.has_hook(Hook::Daily) {
+            return Ok((Vec::new(), NextDaily::AfterNextEvent));
+        }
+        // Open steps change only with events (and `require`), which wake
+        // the hook again.
+        if let Some(steps) = &self.script.daily_while_open
+            && !steps.iter().any(|s| case.is_open(s))
+        {
+            return Ok((Vec::new(), NextDaily::AfterNextEvent));
+        }
+        let state = self.call(Hook::Daily, case, (self.case(case),))?;
+        let next = match (state.next_check, state.after_next_event, state.read_time) {
+            (Some(day), ..) => NextDaily::On(day),
+            (None, true, _) | (None, false, false) => NextDaily::AfterNextEvent,
+            (None, false, true) => NextDaily::Tomorrow,
+        };
+        Ok((state.actions, next))
+    }
+}
+
+impl ScriptPlugin {
+    fn on_deadline(&self, hook: Hook, case: &CaseView<'_>, deadline: &Deadline) -> HookResult {
+        if !self.script.has_hook(hook) {
+            return Ok(Vec::new());
+        }
+        let args = (self.case(case), DeadlineView::new(deadline));
+        self.call(hook, case, args).map(|state| state.actions)
+    }
+}
