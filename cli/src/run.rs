@@ -2,6 +2,7 @@
 //! and prints each deadline with its status and how it was worked out.
 
 use crate::rules;
+use duly_engine::plugin::HookError;
 use duly_engine::{AsOf, CaseState, Deadline, Engine, Lateness, RunOptions, Status};
 use duly_events::EventError;
 use jiff::civil::Date;
@@ -85,7 +86,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     let result = result.and_then(|errors| sink.flush().map(|_| errors));
     drop(sink);
-    let errors = match result {
+    let (errors, hook_errors) = match result {
         Ok(errors) => errors,
         Err(err) => {
             eprintln!(
@@ -99,6 +100,10 @@ pub fn run(args: Args) -> ExitCode {
     if args.format == RunFormat::Table || args.strict {
         for error in &errors {
             eprintln!("{}", describe(error));
+        }
+        // A plugin that failed: the run went on for every other case.
+        for error in &hook_errors {
+            eprintln!("{error}");
         }
     }
     if args.strict && !errors.is_empty() {
@@ -133,9 +138,20 @@ struct CaseOut<'a> {
     notes: &'a [String],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     actions: &'a [duly_engine::plugin::ActionRecord],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    hook_errors: &'a [duly_engine::plugin::HookError],
 }
+
+/// One entry of the output's `errors`: an event refused (by line), or a
+/// plugin hook that failed (by case, plugin and hook).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum RunError<'a> {
+    Event(&'a EventError),
+    Hook(&'a HookError),
+}
+
+/// What went wrong in a run: refused events, by line, and failed plugin
+/// hooks, by case.
+type Errors = (Vec<EventError>, Vec<HookError>);
 
 /// Streams the JSON contract: cases are written as they are replayed.
 fn json(
@@ -143,11 +159,12 @@ fn json(
     file: File,
     options: &RunOptions,
     out: &mut dyn Write,
-) -> std::io::Result<Vec<EventError>> {
+) -> std::io::Result<Errors> {
     write!(out, "{{\"as_of\":\"{}\",\"cases\":[", options.as_of.date)?;
     let mut first = true;
     let mut failed = None;
     let mut case_errors = Vec::new();
+    let mut hook_errors = Vec::new();
     // Each case is written to JSON on every core; the texts are then
     // joined in order of case id.
     let to_json = |state: CaseState| {
@@ -158,26 +175,31 @@ fn json(
             open_steps: &state.open_steps,
             notes: &state.notes,
             actions: &state.actions,
-            hook_errors: &state.hook_errors,
         };
-        (serde_json::to_vec(&case), state.errors)
+        (serde_json::to_vec(&case), state.errors, state.hook_errors)
     };
-    let summary = engine.run_with(BufReader::new(file), options, to_json, |(text, errors)| {
-        if failed.is_some() {
-            return;
-        }
-        case_errors.extend(errors);
-        let written = text.map_err(std::io::Error::other).and_then(|text| {
-            if !first {
-                out.write_all(b",")?;
+    let summary = engine.run_with(
+        BufReader::new(file),
+        options,
+        to_json,
+        |(text, errors, hooks)| {
+            if failed.is_some() {
+                return;
             }
-            out.write_all(&text)
-        });
-        first = false;
-        if let Err(err) = written {
-            failed = Some(err);
-        }
-    })?;
+            case_errors.extend(errors);
+            hook_errors.extend(hooks);
+            let written = text.map_err(std::io::Error::other).and_then(|text| {
+                if !first {
+                    out.write_all(b",")?;
+                }
+                out.write_all(&text)
+            });
+            first = false;
+            if let Err(err) = written {
+                failed = Some(err);
+            }
+        },
+    )?;
     if let Some(err) = failed {
         return Err(err);
     }
@@ -185,9 +207,14 @@ fn json(
     errors.extend(case_errors);
     errors.sort_by_key(|e| e.line);
     out.write_all(b"],\"errors\":")?;
-    serde_json::to_writer(&mut *out, &errors).map_err(std::io::Error::other)?;
+    let all: Vec<RunError<'_>> = errors
+        .iter()
+        .map(RunError::Event)
+        .chain(hook_errors.iter().map(RunError::Hook))
+        .collect();
+    serde_json::to_writer(&mut *out, &all).map_err(std::io::Error::other)?;
     out.write_all(b"}\n")?;
-    Ok(errors)
+    Ok((errors, hook_errors))
 }
 
 struct Row {
@@ -213,13 +240,15 @@ fn table(
     file: File,
     options: &RunOptions,
     out: &mut dyn Write,
-) -> std::io::Result<Vec<EventError>> {
+) -> std::io::Result<Errors> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
+    let mut hook_errors = Vec::new();
     let mut cases = 0;
     let summary = engine.run(BufReader::new(file), options, |state| {
         cases += 1;
         errors.extend(state.errors.iter().cloned());
+        hook_errors.extend(state.hook_errors.iter().cloned());
         for deadline in state.deadlines {
             rows.push(Row {
                 case: state.case.clone(),
@@ -309,7 +338,7 @@ fn table(
         let refs: Vec<&str> = row.iter().map(String::as_str).collect();
         writeln!(out, "{}", line(&refs))?;
     }
-    Ok(errors)
+    Ok((errors, hook_errors))
 }
 
 /// A source citation cut to fit a table.
