@@ -34,12 +34,12 @@ pub fn run(args: Args) -> ExitCode {
             .map_or(0, |r| r.workflows.len());
         let plugins = loaded.scripts.len();
         eprintln!(
-            "ok: {workflows} workflow{}{} checked, no problems",
+            "ok: {workflows} workflow{} checked{}, no problems",
             if workflows == 1 { "" } else { "s" },
             match plugins {
                 0 => String::new(),
-                1 => " and 1 plugin".to_owned(),
-                n => format!(" and {n} plugins"),
+                1 => ", 1 plugin compiled".to_owned(),
+                n => format!(", {n} plugins compiled"),
             }
         );
     }

@@ -864,7 +864,8 @@ impl Expectation for ExpectAction {
         };
         if !ok {
             let expected = match self.count {
-                Some(count) => format!("{count} × {}", self.pattern.describe()),
+                Some(1) => format!("{} once", self.pattern.describe()),
+                Some(count) => format!("{} {count} times", self.pattern.describe()),
                 None => self.pattern.describe(),
             };
             outcome.failures.push(format!(
