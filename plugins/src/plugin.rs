@@ -185,6 +185,16 @@ impl Checker<'_> {
             .map_or(Span::new(0, 0), |w| Span::new(w[1].start, w[1].end))
     }
 
+    /// The span of the text `entry` in the list declared at `declared`.
+    fn entry(&self, declared: Span, entry: &str) -> Span {
+        self.tokens
+            .iter()
+            .skip_while(|t| t.start < declared.end)
+            .take_while(|t| t.token != Token::Symbol(';'))
+            .find(|t| t.token == Token::Text(entry))
+            .map_or(declared, |t| Span::new(t.start, t.end))
+    }
+
     /// Which hooks the script defines, each with the right parameters;
     /// a function that looks like a misspelt hook is a warning.
     fn hooks(&self, ast: &rhai::AST, diagnostics: &mut Vec<Diagnostic>) -> [bool; 4] {
@@ -296,7 +306,7 @@ impl Checker<'_> {
                 "WATCH_EVENTS" => {
                     let events = texts
                         .iter()
-                        .filter_map(|t| self.watch_event(t, span, diagnostics))
+                        .filter_map(|t| self.watch_event(t, self.entry(span, t), diagnostics))
                         .collect();
                     watch.get_or_insert_with(Watch::default).events = events;
                 }
@@ -305,7 +315,7 @@ impl Checker<'_> {
                 }
                 _ => {
                     for step in &texts {
-                        self.known_step(step, span, diagnostics);
+                        self.known_step(step, self.entry(span, step), diagnostics);
                     }
                     daily = Some(texts);
                 }
@@ -332,7 +342,7 @@ impl Checker<'_> {
             _ => {
                 diagnostics.push(
                     Diagnostic::error("plugin-watch", format!("cannot read the event `{text}` in `WATCH_EVENTS`"))
-                        .at(self.file, span, "in this list")
+                        .at(self.file, span, "cannot read this")
                         .help("write `<step>`, `<step> started`, `<step> completed`, `<step> completed with <outcome>` or `<step> cancelled`"),
                 );
                 return None;
@@ -346,7 +356,7 @@ impl Checker<'_> {
                 "plugin-watch",
                 format!("step `{step}` has no outcome `{outcome}`"),
             )
-            .at(self.file, span, "in this list");
+            .at(self.file, span, "no such outcome");
             d = match duly_dsl::suggest::did_you_mean(
                 outcome,
                 st.outcomes.iter().map(String::as_str),
