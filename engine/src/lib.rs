@@ -181,7 +181,7 @@ pub struct Engine {
     daily_hooks: bool,
 }
 
-struct PluginSlot {
+pub(crate) struct PluginSlot {
     plugin: Arc<dyn Plugin>,
     /// Which workflows list it, by index.
     workflows: Vec<bool>,

@@ -14,7 +14,6 @@ use duly_events::{Action, At, Fact};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
-use std::sync::Arc;
 
 /// Which hook a plugin was called at. Serialised by the hook function's
 /// name (`on_breach`).
@@ -233,7 +232,9 @@ pub type HookResult = Result<Vec<PluginAction>, String>;
 pub enum NextDaily {
     /// The next day (the safe answer when the hook cannot tell).
     Tomorrow,
-    /// Not before this day, unless an event comes first.
+    /// On this day, and not before: events before it do not call the hook
+    /// (it has said when it next matters). A day not after the call's
+    /// means tomorrow.
     On(Date),
     /// Only after the case's next event: nothing the hook looked at changes
     /// with time alone.
@@ -253,10 +254,11 @@ pub type DailyResult = Result<(Vec<PluginAction>, NextDaily), String>;
 /// - `on_approaching`, `on_breach`: when replay time passes the warning or
 ///   due moment of an open deadline of such a workflow.
 /// - `on_daily`: at the end of a day, at most once per case per day, up to
-///   the as-of day: on the day of each event of such a workflow (and of each
-///   `require`), then as the previous call asked ([`NextDaily`]). A case
-///   whose daily hook says [`NextDaily::AfterNextEvent`] costs nothing until
-///   its next event.
+///   the as-of day: as the previous call asked ([`NextDaily`]): the next
+///   day, a day of its own choosing (events before it do not call it), or
+///   the day of the case's next event of such a workflow (or `require`);
+///   the first call is on the day of the case's first such event. A case
+///   whose daily hook waits costs nothing until then.
 pub trait Plugin: Send + Sync {
     /// Its name, as workflows list it (`re_referral`).
     fn name(&self) -> &str;
@@ -270,6 +272,20 @@ pub trait Plugin: Send + Sync {
     /// `on_daily`.
     fn has_hook(&self, hook: Hook) -> bool {
         hook != Hook::Daily
+    }
+
+    /// Whether `on_approaching` and `on_breach` want the deadlines of this
+    /// step; the engine does not work out the others' deadlines for it.
+    fn watches_deadline(&self, step: &str) -> bool {
+        let _ = step;
+        true
+    }
+
+    /// Whether the case's events call `on_daily` (on their day). When not,
+    /// it runs only on the days a hook asked for
+    /// ([`CaseView::check_again_on`], [`NextDaily::On`]).
+    fn daily_on_events(&self) -> bool {
+        true
     }
 
     /// After each event of a workflow that lists this plugin (and after
@@ -323,7 +339,8 @@ pub struct EventView<'a> {
     /// The outcome, if any.
     pub outcome: Option<&'a str>,
     pub(crate) facts: &'a [FactChange],
-    pub(crate) changed: &'a [Arc<str>],
+    /// Indexes into `facts` of those it changed.
+    pub(crate) changed: &'a [usize],
 }
 
 impl<'a> EventView<'a> {
@@ -342,7 +359,9 @@ impl<'a> EventView<'a> {
     /// Whether it changed the fact `name`: set it to a new value, set it
     /// for the first time, or removed it.
     pub fn changed(&self, name: &str) -> bool {
-        self.changed.iter().any(|f| &**f == name)
+        self.changed
+            .iter()
+            .any(|&i| self.facts.get(i).is_some_and(|f| &*f.name == name))
     }
 }
 
@@ -380,9 +399,19 @@ pub struct CaseView<'a> {
     pub(crate) replay: &'a Replay<'a>,
     pub(crate) now: Timestamp,
     pub(crate) calendar: usize,
+    /// The day the hook asked its plugin's `on_daily` to run next, if any.
+    pub(crate) asked: std::cell::Cell<Option<Date>>,
 }
 
 impl CaseView<'_> {
+    /// Asks for this plugin's `on_daily` at the end of `day` (a timer, from
+    /// any hook): the earliest day asked for wins, and events before it do
+    /// not call `on_daily`. A day not after today means tomorrow.
+    pub fn check_again_on(&self, day: Date) {
+        let earliest = self.asked.get().map_or(day, |d| d.min(day));
+        self.asked.set(Some(earliest));
+    }
+
     /// The child's id.
     pub fn id(&self) -> &str {
         self.replay.case

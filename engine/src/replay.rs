@@ -113,6 +113,9 @@ struct Daily {
     next: Option<Date>,
     /// The last day it was called.
     last: Option<Date>,
+    /// Whether `next` is the day the hook asked for: events before it do
+    /// not call it.
+    asked: bool,
 }
 
 struct Requirement {
@@ -190,8 +193,8 @@ pub(crate) struct Replay<'a> {
     clock: Timestamp,
     /// Per plugin, when its daily hook is next called.
     daily: Vec<Daily>,
-    /// The facts the event being applied changed.
-    changed_facts: Vec<Arc<str>>,
+    /// The facts the event being applied changed, by index in its facts.
+    changed_facts: Vec<usize>,
     now: At,
     event_ix: u32,
 }
@@ -258,7 +261,7 @@ impl<'a> Replay<'a> {
         self.changed_facts.clear();
         let listen = !self.engine.plugins.is_empty();
         if let Some(facts) = &event.facts {
-            for FactChange { name, value } in facts.iter() {
+            for (index, FactChange { name, value }) in facts.iter().enumerate() {
                 if &**name == "worker" {
                     let before = self.facts.get("worker");
                     if before.is_some() && before != value.as_ref() {
@@ -280,7 +283,7 @@ impl<'a> Replay<'a> {
                     None => self.facts.remove(&**name).is_some(),
                 };
                 if changed && listen {
-                    self.changed_facts.push(name.clone());
+                    self.changed_facts.push(index);
                 }
             }
         }
@@ -1201,45 +1204,21 @@ impl<'a> Replay<'a> {
             self.clock = self.clock.max(to);
             return;
         }
+        // Warning and due moments up to `to`, latest first; worked out again
+        // only when a hook opens an occurrence.
+        let mut timed: Vec<(Timestamp, u8, u32)> = Vec::new();
+        let mut scanned = None;
         loop {
-            let mut next: Option<(Timestamp, u8, u32)> = None;
-            if engine.timed_hooks {
-                // Only open occurrences can pass a warning or a due moment.
-                for o in self.open.iter().flatten().map(|&o| o as usize) {
-                    let occ = &self.occs[o];
-                    if occ.warned && occ.breached {
-                        continue;
-                    }
-                    let Ok(reckoned) = self.reckon(o as u32) else {
-                        continue;
-                    };
-                    let mut consider = |moment: Timestamp, kind: u8| {
-                        if moment > self.clock
-                            && moment <= to
-                            && next.is_none_or(|n| (moment, kind, o as u32) < n)
-                        {
-                            next = Some((moment, kind, o as u32));
-                        }
-                    };
-                    if !occ.warned
-                        && let Some(warn) = reckoned.warn_from
-                    {
-                        let moment = match warn {
-                            Due::Day(day) => start_of_day(day),
-                            Due::Instant(t) => t,
-                        };
-                        consider(moment, 0);
-                    }
-                    if !occ.breached {
-                        consider(reckoned.worked.due.passes_at(), 1);
-                    }
-                }
+            if engine.timed_hooks && scanned != Some(self.occs.len()) {
+                timed = self.timed_moments(to);
+                scanned = Some(self.occs.len());
             }
+            let mut next = timed.last().copied();
             // The end of the earliest day a daily hook waits for. A hook
             // woken during the calls of a day it was not yet called on is
             // called that same day, hence `>=`.
             if let Some(day) = self.daily.iter().filter_map(|d| d.next).min() {
-                let end = AsOf::end_of(day).instant;
+                let end = end_of_day(day);
                 if end >= self.clock && end <= to && next.is_none_or(|n| (end, 2, 0) < n) {
                     next = Some((end, 2, 0));
                 }
@@ -1247,13 +1226,46 @@ impl<'a> Replay<'a> {
             let Some((moment, kind, o)) = next else { break };
             self.clock = moment;
             match kind {
-                0 | 1 => self.passed(o, kind == 1, moment),
+                0 | 1 => {
+                    timed.pop();
+                    self.passed(o, kind == 1, moment);
+                }
                 _ => self.daily_calls(moment),
             }
         }
         if to > self.clock {
             self.clock = to;
         }
+    }
+
+    /// The warning and due moments of open occurrences after the clock and
+    /// up to `to`, latest first.
+    fn timed_moments(&self, to: Timestamp) -> Vec<(Timestamp, u8, u32)> {
+        let mut moments = Vec::new();
+        for o in self.open.iter().flatten().map(|&o| o as usize) {
+            let occ = &self.occs[o];
+            if occ.warned && occ.breached {
+                continue;
+            }
+            let Ok(reckoned) = self.reckon(o as u32) else {
+                continue;
+            };
+            let mut consider = |moment: Timestamp, kind: u8| {
+                if moment > self.clock && moment <= to {
+                    moments.push((moment, kind, o as u32));
+                }
+            };
+            if !occ.warned
+                && let Some(warn) = reckoned.warn_from
+            {
+                consider(moment_of(warn), 0);
+            }
+            if !occ.breached {
+                consider(passes_at(reckoned.worked.due), 1);
+            }
+        }
+        moments.sort_unstable_by(|a, b| b.cmp(a));
+        moments
     }
 
     /// Replay time passed the warning (or due) moment of occurrence `o`.
@@ -1268,13 +1280,14 @@ impl<'a> Replay<'a> {
         } else {
             Hook::Approaching
         };
-        let workflow = self.engine.plan.steps[self.occs[o as usize].step as usize].workflow;
-        if !self
-            .engine
-            .plugins
-            .iter()
-            .any(|slot| slot.workflows[workflow] && slot.hooks[hook as usize])
-        {
+        let step = &self.engine.plan.steps[self.occs[o as usize].step as usize];
+        let workflow = step.workflow;
+        let listening = |slot: &crate::PluginSlot| {
+            slot.workflows[workflow]
+                && slot.hooks[hook as usize]
+                && slot.plugin.watches_deadline(&step.id)
+        };
+        if !self.engine.plugins.iter().any(listening) {
             return;
         }
         let Ok(resolved) = self.resolve(o) else {
@@ -1283,8 +1296,7 @@ impl<'a> Replay<'a> {
         let deadline = self.deadline(o, resolved, moment);
         let calendar = self.engine.plan.workflows[workflow].calendar;
         for p in 0..self.engine.plugins.len() {
-            let slot = &self.engine.plugins[p];
-            if !slot.workflows[workflow] || !slot.hooks[hook as usize] {
+            if !listening(&self.engine.plugins[p]) {
                 continue;
             }
             let actions = self.call(p, hook, moment, calendar, |plugin, view| {
@@ -1310,39 +1322,49 @@ impl<'a> Replay<'a> {
             self.daily[p] = Daily {
                 next: None,
                 last: Some(day),
+                asked: false,
             };
             let calendar = self.engine.plugins[p].calendar;
             let result = self.call(p, Hook::Daily, moment, calendar, |plugin, view| {
                 plugin.on_daily(view, day)
             });
-            let asked = match result {
+            let (asked, on) = match result {
                 Some((actions, next)) => {
                     for action in actions {
                         self.act(p, Hook::Daily, moment, action);
                     }
                     match next {
-                        NextDaily::Tomorrow => day.tomorrow().ok(),
-                        NextDaily::On(later) if later > day => Some(later),
-                        NextDaily::On(_) => day.tomorrow().ok(),
-                        NextDaily::AfterNextEvent => None,
+                        NextDaily::Tomorrow => (day.tomorrow().ok(), false),
+                        NextDaily::On(later) if later > day => (Some(later), true),
+                        NextDaily::On(_) => (day.tomorrow().ok(), false),
+                        NextDaily::AfterNextEvent => (None, false),
                     }
                 }
                 // A failing hook waits for the next event rather than
                 // failing again every day.
-                None => None,
+                None => (None, false),
             };
             let state = &mut self.daily[p];
+            // A `require`, or `check_again_on`, during the call may have
+            // asked already.
             state.next = match (state.next, asked) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
+            if on && state.next == asked {
+                state.asked = true;
+            }
         }
     }
 
     /// Asks for plugin `p`'s daily hook at the end of `day` (or the next day
-    /// if it was already called on `day`).
+    /// if it was already called on `day`), unless the hook asked to be
+    /// called next on a day of its own.
     fn wake(&mut self, p: usize, day: Date) {
         let state = &mut self.daily[p];
+        if state.asked {
+            return;
+        }
         let day = match state.last {
             Some(last) if last >= day => match last.tomorrow() {
                 Ok(next) => next,
@@ -1381,7 +1403,7 @@ impl<'a> Replay<'a> {
             if workflow.is_some_and(|w| !slot.workflows[w]) {
                 continue;
             }
-            if slot.hooks[Hook::Daily as usize] {
+            if slot.hooks[Hook::Daily as usize] && slot.plugin.daily_on_events() {
                 self.wake(p, day);
             }
             if !slot.hooks[Hook::Event as usize] {
@@ -1410,15 +1432,21 @@ impl<'a> Replay<'a> {
         run: impl FnOnce(&dyn crate::plugin::Plugin, &CaseView<'_>) -> Result<R, String>,
     ) -> Option<R> {
         let plugin = self.engine.plugins[p].plugin.as_ref();
-        let result = {
+        let (result, asked) = {
             let view = CaseView {
                 replay: self,
                 now: moment,
                 calendar,
+                asked: std::cell::Cell::new(None),
             };
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(plugin, &view)))
-                .unwrap_or_else(|_| Err("the hook stopped unexpectedly".to_owned()))
+            let result =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(plugin, &view)))
+                    .unwrap_or_else(|_| Err("the hook stopped unexpectedly".to_owned()));
+            (result, view.asked.get())
         };
+        if let Some(day) = asked {
+            self.ask(p, day, duly_calendar::local_date(moment));
+        }
         match result {
             Ok(result) => Some(result),
             Err(message) => {
@@ -1426,6 +1454,22 @@ impl<'a> Replay<'a> {
                 None
             }
         }
+    }
+
+    /// Plugin `p` asked, on `today`, for its daily hook on `day` (never
+    /// twice a day, never in the past).
+    fn ask(&mut self, p: usize, day: Date, today: Date) {
+        let state = &mut self.daily[p];
+        let earliest = match state.last {
+            Some(last) if last >= today => match last.tomorrow() {
+                Ok(next) => next,
+                Err(_) => return,
+            },
+            _ => today,
+        };
+        let day = day.max(earliest);
+        state.next = Some(state.next.map_or(day, |n| n.min(day)));
+        state.asked = true;
     }
 
     fn hook_error(&mut self, p: usize, hook: Hook, moment: Timestamp, message: String) {
@@ -1475,7 +1519,10 @@ impl<'a> Replay<'a> {
             let day = duly_calendar::local_date(moment);
             for other in 0..self.engine.plugins.len() {
                 let slot = &self.engine.plugins[other];
-                if slot.workflows[workflow] && slot.hooks[Hook::Daily as usize] {
+                if slot.workflows[workflow]
+                    && slot.hooks[Hook::Daily as usize]
+                    && slot.plugin.daily_on_events()
+                {
                     self.wake(other, day);
                 }
             }
@@ -1487,6 +1534,50 @@ impl<'a> Replay<'a> {
             at: moment,
             action,
         });
+    }
+}
+
+/// The start of `day` in Europe/London, remembered per thread: replay asks
+/// for the same few days again and again, and the time-zone lookup is the
+/// slow part.
+fn day_start(day: Date) -> Timestamp {
+    const SLOTS: usize = 512;
+    thread_local! {
+        static STARTS: [std::cell::Cell<Option<(Date, Timestamp)>>; SLOTS] =
+            const { [const { std::cell::Cell::new(None) }; SLOTS] };
+    }
+    let slot = (i32::from(day.year()) * 366 + i32::from(day.day_of_year())).rem_euclid(SLOTS as i32)
+        as usize;
+    STARTS.with(|starts| match starts[slot].get() {
+        Some((known, start)) if known == day => start,
+        _ => {
+            let start = start_of_day(day);
+            starts[slot].set(Some((day, start)));
+            start
+        }
+    })
+}
+
+/// The last instant of `day` in Europe/London (as [`AsOf::end_of`]).
+fn end_of_day(day: Date) -> Timestamp {
+    let next = day.tomorrow().map(day_start).unwrap_or(Timestamp::MAX);
+    next.checked_sub(jiff::SignedDuration::from_nanos(1))
+        .unwrap_or(next)
+}
+
+/// When a warning starts: the start of its day, or its instant.
+fn moment_of(due: Due) -> Timestamp {
+    match due {
+        Due::Day(day) => day_start(day),
+        Due::Instant(t) => t,
+    }
+}
+
+/// As [`Due::passes_at`], with the start of a day remembered.
+fn passes_at(due: Due) -> Timestamp {
+    match due {
+        Due::Day(day) => day_start(day.tomorrow().unwrap_or(day)),
+        Due::Instant(_) => due.passes_at(),
     }
 }
 

@@ -54,10 +54,19 @@ fn weekday_name(day: Weekday) -> &'static str {
     }
 }
 
-/// The case's calendar for this call.
-fn calendar() -> Outcome<duly_calendar::Calendar> {
-    match CALL.with(|c| c.borrow().calendar.clone()) {
-        Some(calendar) => Ok(calendar),
+/// `count` on the case's calendar for this call.
+fn on_calendar<T>(count: impl FnOnce(&duly_calendar::Calendar) -> T) -> Outcome<T> {
+    let result = CALL.with(|c| {
+        let call = c.borrow();
+        let calendar = call
+            .calendars
+            .as_ref()
+            .filter(|_| call.active)
+            .and_then(|all| all.calendar(call.calendar));
+        calendar.map(count)
+    });
+    match result {
+        Some(result) => Ok(result),
         None => fail("working days can only be counted inside a hook"),
     }
 }
@@ -99,22 +108,23 @@ fn parse_date(text: &str) -> Outcome<Day> {
 
 fn add_working_days(day: Day, n: INT) -> Outcome<Day> {
     let n = count(n, "add_working_days")?;
-    let calendar = calendar()?;
     let magnitude = u32::try_from(n.unsigned_abs()).unwrap_or(u32::MAX);
-    let result = if n >= 0 {
-        calendar.add_working_days(day.0, magnitude)
-    } else {
-        calendar.sub_working_days(day.0, magnitude)
-    };
+    let result = on_calendar(|calendar| {
+        if n >= 0 {
+            calendar.add_working_days(day.0, magnitude)
+        } else {
+            calendar.sub_working_days(day.0, magnitude)
+        }
+    })?;
     result.map(Day).or_else(out_of_range)
 }
 
 fn working_days_between(from: Day, to: Day) -> Outcome<INT> {
-    Ok(int(calendar()?.working_days_between(from.0, to.0)))
+    on_calendar(|calendar| int(calendar.working_days_between(from.0, to.0)))
 }
 
 fn is_working_day(day: Day) -> Outcome<bool> {
-    Ok(calendar()?.is_working_day(day.0))
+    on_calendar(|calendar| calendar.is_working_day(day.0))
 }
 
 fn days_between(from: Day, to: Day) -> Outcome<INT> {
@@ -197,7 +207,7 @@ fn fact_value(fact: Fact) -> Dynamic {
 /// `completions`.
 #[derive(Debug, Clone)]
 pub(crate) struct StepTimes {
-    pub step: ImmutableString,
+    pub step: compact_str::CompactString,
     pub open: bool,
     pub started: Option<Date>,
     pub completed: Option<Date>,
@@ -205,9 +215,9 @@ pub(crate) struct StepTimes {
 }
 
 impl StepTimes {
-    pub(crate) fn new(step: ImmutableString) -> StepTimes {
+    pub(crate) fn new(step: &str) -> StepTimes {
         StepTimes {
-            step,
+            step: step.into(),
             open: false,
             started: None,
             completed: None,

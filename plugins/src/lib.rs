@@ -38,13 +38,18 @@
 //! | constant | effect |
 //! |---|---|
 //! | `const WATCH_EVENTS = ["referral started", "case_closure completed with nfa", "cp_visit"];` | `on_event` only for these events (`<step>`, `<step> started`, `<step> completed`, `<step> completed with <outcome>`, `<step> cancelled`) |
-//! | `const WATCH_FACTS = ["worker"];` | … and for events that record one of these facts |
+//! | `const WATCH_FACTS = ["worker", "domestic_abuse is true"];` | … and for events that record one of these facts (with this value) |
+//! | `const WATCH_DEADLINES = ["cp_visit"];` | `on_approaching` and `on_breach` only for these steps' deadlines |
 //! | `const DAILY_WHILE_OPEN = ["cp_plan"];` | `on_daily` only while one of these steps is open |
+//! | `const DAILY_ONLY_WHEN_ASKED = true;` | `on_daily` only on the days a hook asked for with `check_again_on` (a timer) |
 //!
-//! Without them, `on_event` hears every event. `on_daily` runs at the end of
-//! the day of each event of the case, and then:
+//! Without them, `on_event` hears every event, and `on_approaching` and
+//! `on_breach` every deadline of the workflows that name the plugin.
+//! `on_daily` runs at the end of the day of each event of the case (unless
+//! `DAILY_ONLY_WHEN_ASKED`), and then:
 //!
-//! - on the day the script asked for with `check_again_on(day)`;
+//! - on the day the script asked for with `check_again_on(day)`, from any
+//!   hook (events before then do not call it);
 //! - not until the case's next event, if it called
 //!   `check_again_after_next_event()`;
 //! - else the next day, if it looked at anything that changes with time
@@ -98,7 +103,7 @@
 //! | `flag(name, reason)` | raises a named flag |
 //! | `require(step, n, unit, reason)` | opens a local obligation: an occurrence of `step` due `n` `unit` (`"working days"`, `"calendar days"`, `"weeks"`, `"months"`, `"years"`, `"hours"`) from now, tracked, explained and reported like a statutory deadline but marked local |
 //! | `note(text)` | leaves a note on the case history |
-//! | `check_again_on(day)` | asks for `on_daily` next on that day |
+//! | `check_again_on(day)` | asks for `on_daily` next on that day (from any hook) |
 //! | `check_again_after_next_event()` | asks for `on_daily` only after the case's next event |
 //!
 //! Every action is recorded in the case history with the plugin's name, a

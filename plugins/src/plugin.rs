@@ -11,7 +11,7 @@ use duly_engine::plugin::{
     CaseView, DailyResult, EventView, Hook, HookResult, NextDaily, content_hash,
 };
 use duly_engine::{Calendars, Deadline, Plugin};
-use duly_events::Action;
+use duly_events::{Action, Fact};
 use rhai::{CallFnOptions, Dynamic, FuncArgs, ImmutableString, Scope};
 use std::sync::Arc;
 
@@ -22,6 +22,24 @@ const HOOKS: [(Hook, &str, usize); 4] = [
     (Hook::Breach, "(case, deadline)", 2),
     (Hook::Daily, "(case)", 1),
 ];
+
+/// The constants a script declares to say what matters.
+const DECLARATIONS: [&str; 5] = [
+    "WATCH_EVENTS",
+    "WATCH_FACTS",
+    "WATCH_DEADLINES",
+    "DAILY_WHILE_OPEN",
+    "DAILY_ONLY_WHEN_ASKED",
+];
+
+/// What the constants said.
+#[derive(Debug, Default)]
+struct Declarations {
+    watch: Option<Watch>,
+    watch_deadlines: Option<Vec<String>>,
+    daily_while_open: Option<Vec<String>>,
+    daily_only_when_asked: bool,
+}
 
 /// The case's methods that take a step id.
 const STEP_METHODS: [&str; 4] = ["is_open", "started", "completed", "completions"];
@@ -34,9 +52,14 @@ pub struct Script {
     sandbox: Arc<Sandbox>,
     hooks: [bool; 4],
     watch: Option<Watch>,
+    /// `WATCH_DEADLINES`: the steps whose deadlines call `on_approaching`
+    /// and `on_breach`.
+    watch_deadlines: Option<Vec<String>>,
     daily_while_open: Option<Vec<String>>,
+    /// `DAILY_ONLY_WHEN_ASKED`: `on_daily` runs only on the days a hook
+    /// asked for.
+    daily_only_when_asked: bool,
     needs: Needs,
-    actions: [ImmutableString; 4],
 }
 
 impl std::fmt::Debug for Script {
@@ -70,7 +93,48 @@ impl Script {
 #[derive(Debug, Clone, Default)]
 struct Watch {
     events: Vec<WatchEvent>,
-    facts: Vec<String>,
+    facts: Vec<WatchFact>,
+}
+
+/// An entry of `WATCH_FACTS`: `worker`, or `domestic_abuse is true`.
+#[derive(Debug, Clone)]
+struct WatchFact {
+    name: String,
+    value: Option<Fact>,
+}
+
+impl WatchFact {
+    fn parse(text: &str) -> WatchFact {
+        let Some((name, value)) = text.split_once(" is ") else {
+            return WatchFact {
+                name: text.trim().to_owned(),
+                value: None,
+            };
+        };
+        let value = value.trim();
+        let value = match value {
+            "true" => Fact::Bool(true),
+            "false" => Fact::Bool(false),
+            _ => match (value.parse::<i64>(), value.parse::<f64>()) {
+                (Ok(n), _) => Fact::Int(n),
+                (_, Ok(x)) => Fact::Float(x),
+                _ => Fact::Text(value.trim_matches('"').to_owned()),
+            },
+        };
+        WatchFact {
+            name: name.trim().to_owned(),
+            value: Some(value),
+        }
+    }
+
+    fn matches(&self, event: &EventView<'_>) -> bool {
+        match &self.value {
+            None => event.records(&self.name),
+            Some(value) => event
+                .facts()
+                .any(|(name, fact)| name == self.name && fact.as_ref() == Some(value)),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -88,7 +152,7 @@ impl Watch {
                 && w.outcome
                     .as_deref()
                     .is_none_or(|o| event.outcome == Some(o))
-        }) || self.facts.iter().any(|f| event.records(f))
+        }) || self.facts.iter().any(|f| f.matches(event))
     }
 }
 
@@ -103,10 +167,14 @@ struct Needs {
     history: bool,
     /// Steps asked about by `case.is_open("…")` and the like: `None` when
     /// a call names a step with something other than a written id.
-    steps: Option<Vec<ImmutableString>>,
+    steps: Option<Vec<String>>,
     step_times: bool,
     completions: bool,
     changed: bool,
+    /// `case.id`, `event.id`.
+    ids: bool,
+    /// `event.facts`, `event.records(…)`.
+    event_facts: bool,
 }
 
 /// Compiles a plugin's text (registered in the diagnostics' sources as
@@ -149,7 +217,12 @@ pub fn compile(
         rules,
     };
     let hooks = checker.hooks(&ast, &mut diagnostics);
-    let (watch, daily_while_open) = checker.declarations(&ast, &mut diagnostics);
+    let Declarations {
+        watch,
+        watch_deadlines,
+        daily_while_open,
+        daily_only_when_asked,
+    } = checker.declarations(&ast, &mut diagnostics);
     checker.step_ids(&mut diagnostics);
     let needs = needs(&tokens);
     if diagnostics.iter().any(Diagnostic::is_error) {
@@ -162,9 +235,10 @@ pub fn compile(
         sandbox,
         hooks,
         watch,
+        watch_deadlines,
         daily_while_open,
+        daily_only_when_asked,
         needs,
-        actions: ["start", "complete", "cancel", "record"].map(ImmutableString::from),
     };
     (Some(Arc::new(script)), diagnostics)
 }
@@ -253,16 +327,12 @@ impl Checker<'_> {
         hooks
     }
 
-    /// `WATCH_EVENTS`, `WATCH_FACTS` and `DAILY_WHILE_OPEN`.
-    fn declarations(
-        &self,
-        ast: &rhai::AST,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> (Option<Watch>, Option<Vec<String>>) {
-        let mut watch: Option<Watch> = None;
-        let mut daily = None;
+    /// `WATCH_EVENTS`, `WATCH_FACTS`, `WATCH_DEADLINES`, `DAILY_WHILE_OPEN`
+    /// and `DAILY_ONLY_WHEN_ASKED`.
+    fn declarations(&self, ast: &rhai::AST, diagnostics: &mut Vec<Diagnostic>) -> Declarations {
+        let mut found = Declarations::default();
         let literal: Vec<(&str, bool, Dynamic)> = ast.iter_literal_variables(true, true).collect();
-        for name in ["WATCH_EVENTS", "WATCH_FACTS", "DAILY_WHILE_OPEN"] {
+        for name in DECLARATIONS {
             let declared = self
                 .tokens
                 .windows(2)
@@ -279,17 +349,34 @@ impl Checker<'_> {
             let Some((constant, span)) = declared else {
                 continue;
             };
-            let texts = literal
+            let value = literal
                 .iter()
                 .find(|(n, ..)| *n == name)
-                .and_then(|(_, _, value)| value.clone().try_cast::<rhai::Array>())
+                .map(|(_, _, value)| value.clone())
+                .filter(|_| constant);
+            if name == "DAILY_ONLY_WHEN_ASKED" {
+                match value.and_then(|v| v.as_bool().ok()) {
+                    Some(flag) => found.daily_only_when_asked = flag,
+                    None => diagnostics.push(
+                        Diagnostic::error(
+                            "plugin-watch",
+                            format!("`{name}` must be a constant `true` or `false`"),
+                        )
+                        .at(self.file, span, "not true or false")
+                        .help(format!("write `const {name} = true;`")),
+                    ),
+                }
+                continue;
+            }
+            let texts = value
+                .and_then(|v| v.try_cast::<rhai::Array>())
                 .and_then(|items| {
                     items
                         .into_iter()
                         .map(|i| i.into_immutable_string().ok().map(|s| s.to_string()))
                         .collect::<Option<Vec<String>>>()
                 });
-            let Some(texts) = texts.filter(|_| constant) else {
+            let Some(texts) = texts else {
                 diagnostics.push(
                     Diagnostic::error(
                         "plugin-watch",
@@ -308,20 +395,25 @@ impl Checker<'_> {
                         .iter()
                         .filter_map(|t| self.watch_event(t, self.entry(span, t), diagnostics))
                         .collect();
-                    watch.get_or_insert_with(Watch::default).events = events;
+                    found.watch.get_or_insert_with(Watch::default).events = events;
                 }
                 "WATCH_FACTS" => {
-                    watch.get_or_insert_with(Watch::default).facts = texts;
+                    found.watch.get_or_insert_with(Watch::default).facts =
+                        texts.iter().map(|t| WatchFact::parse(t)).collect();
                 }
                 _ => {
                     for step in &texts {
                         self.known_step(step, self.entry(span, step), diagnostics);
                     }
-                    daily = Some(texts);
+                    if name == "WATCH_DEADLINES" {
+                        found.watch_deadlines = Some(texts);
+                    } else {
+                        found.daily_while_open = Some(texts);
+                    }
                 }
             }
         }
-        (watch, daily)
+        found
     }
 
     /// One entry of `WATCH_EVENTS`: `referral`, `referral started`,
@@ -447,8 +539,8 @@ fn needs(tokens: &[Spanned<'_>]) -> Needs {
             );
         match (written, tokens.get(i + 2).map(|t| &t.token), steps.as_mut()) {
             (true, Some(Token::Text(step)), Some(list)) => {
-                if !list.iter().any(|s: &ImmutableString| s == step) {
-                    list.push(ImmutableString::from(*step));
+                if !list.iter().any(|s| s == step) {
+                    list.push((*step).to_owned());
                 }
             }
             // `completed` is also a deadline's property: `d.completed`.
@@ -467,6 +559,8 @@ fn needs(tokens: &[Spanned<'_>]) -> Needs {
         step_times,
         completions: uses("completions"),
         changed: uses("changed"),
+        ids: uses("id"),
+        event_facts: uses("facts") || uses("records"),
     }
 }
 
@@ -505,10 +599,10 @@ impl ScriptPlugin {
     /// The case view for one call: only what the script can look at.
     fn case(&self, view: &CaseView<'_>) -> Case {
         let needs = &self.script.needs;
-        let mut data = CaseData {
-            id: view.id().into(),
-            ..CaseData::default()
-        };
+        let mut data = CaseData::default();
+        if needs.ids {
+            data.id = view.id().into();
+        }
         if needs.facts {
             data.facts = Facts::new(view.facts().map(|(name, value)| (name, Some(value))));
         }
@@ -538,13 +632,13 @@ impl ScriptPlugin {
                 .steps
                 .iter()
                 .flatten()
-                .map(|s| StepTimes::new(s.clone()))
+                .map(|s| StepTimes::new(s))
                 .collect();
             for occ in view.occurrences() {
                 let times = match data.steps.iter().position(|s| s.step == occ.step) {
                     Some(i) => &mut data.steps[i],
                     None if all => {
-                        data.steps.push(StepTimes::new(occ.step.into()));
+                        data.steps.push(StepTimes::new(occ.step));
                         let last = data.steps.len() - 1;
                         &mut data.steps[last]
                     }
@@ -570,22 +664,30 @@ impl ScriptPlugin {
     fn event(&self, event: &EventView<'_>) -> Event {
         let needs = &self.script.needs;
         let action = match event.action {
-            Action::Start => 0,
-            Action::Complete => 1,
-            Action::Cancel => 2,
-            Action::Record => 3,
+            Action::Start => "start",
+            Action::Complete => "complete",
+            Action::Cancel => "cancel",
+            Action::Record => "record",
         };
         Event(Arc::new(EventData {
-            id: event.id.into(),
+            id: if needs.ids {
+                event.id.into()
+            } else {
+                ImmutableString::new()
+            },
             step: event
                 .step
                 .map_or(Dynamic::UNIT, |s| Dynamic::from(ImmutableString::from(s))),
-            action: self.script.actions[action].clone(),
+            action: action.into(),
             outcome: event
                 .outcome
                 .map_or(Dynamic::UNIT, |o| Dynamic::from(ImmutableString::from(o))),
             date: event.at.local_date(),
-            facts: Facts::new(event.facts()),
+            facts: if needs.event_facts {
+                Facts::new(event.facts())
+            } else {
+                Facts::default()
+            },
             changed: if needs.changed {
                 event
                     .facts()
@@ -607,19 +709,33 @@ impl ScriptPlugin {
     ) -> Result<CallState, String> {
         let script = &*self.script;
         let sandbox = &*script.sandbox;
-        let calendar = self.calendars.calendar(view.calendar()).cloned();
-        let (result, state) = sandbox::within(sandbox, calendar, view.today(), || {
-            let options = CallFnOptions::new().eval_ast(false).rewind_scope(false);
-            sandbox.engine.call_fn_with_options::<Dynamic>(
-                options,
-                &mut Scope::new(),
-                &script.ast,
-                hook.name(),
-                args,
-            )
-        });
+        let (result, state) = sandbox::within(
+            sandbox,
+            &self.calendars,
+            view.calendar(),
+            view.today(),
+            || {
+                let options = CallFnOptions::new().eval_ast(false).rewind_scope(false);
+                sandbox.engine.call_fn_with_options::<Dynamic>(
+                    options,
+                    &mut Scope::new(),
+                    &script.ast,
+                    hook.name(),
+                    args,
+                )
+            },
+        );
         match result {
-            Ok(_) => Ok(state),
+            Ok(_) => {
+                // `check_again_on` in any other hook sets a timer for
+                // `on_daily`.
+                if hook != Hook::Daily
+                    && let Some(day) = state.next_check
+                {
+                    view.check_again_on(day);
+                }
+                Ok(state)
+            }
             Err(error) => Err(errors::runtime_error(&error, &sandbox.limits)),
         }
     }
@@ -636,6 +752,17 @@ impl Plugin for ScriptPlugin {
 
     fn has_hook(&self, hook: Hook) -> bool {
         self.script.has_hook(hook)
+    }
+
+    fn daily_on_events(&self) -> bool {
+        !self.script.daily_only_when_asked
+    }
+
+    fn watches_deadline(&self, step: &str) -> bool {
+        self.script
+            .watch_deadlines
+            .as_ref()
+            .is_none_or(|steps| steps.iter().any(|s| s == step))
     }
 
     fn on_event(&self, case: &CaseView<'_>, event: &EventView<'_>) -> HookResult {
@@ -680,7 +807,7 @@ impl Plugin for ScriptPlugin {
 
 impl ScriptPlugin {
     fn on_deadline(&self, hook: Hook, case: &CaseView<'_>, deadline: &Deadline) -> HookResult {
-        if !self.script.has_hook(hook) {
+        if !self.script.has_hook(hook) || !self.watches_deadline(&deadline.step) {
             return Ok(Vec::new());
         }
         let args = (self.case(case), DeadlineView::new(deadline));

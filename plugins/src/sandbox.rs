@@ -4,7 +4,7 @@
 //! far it can go ([`Limits`]), set explicitly so that debug and release
 //! builds behave the same.
 
-use duly_calendar::Calendar;
+use duly_engine::Calendars;
 use duly_engine::PluginAction;
 use jiff::civil::Date;
 use rhai::packages::{
@@ -154,8 +154,11 @@ pub(crate) struct TimeUp;
 pub(crate) struct CallState {
     /// Whether a hook is running (actions outside one are refused).
     pub active: bool,
-    /// Working days count on this calendar.
-    pub calendar: Option<Calendar>,
+    /// The rule set's calendars (kept from call to call: most calls share
+    /// them).
+    pub calendars: Option<Arc<Calendars>>,
+    /// Working days count on this one of them.
+    pub calendar: usize,
     /// The replay day.
     pub today: Option<Date>,
     /// The actions asked for.
@@ -177,30 +180,52 @@ thread_local! {
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
-/// Runs `call` as one hook call: with a fresh [`CallState`] and the wall
-/// clock budget; returns what it gave and what the script did.
+/// Runs `call` as one hook call, counting working days on calendar
+/// `calendar` of `calendars`: with a fresh [`CallState`] and the wall clock
+/// budget; returns what it gave and what the script did.
 pub(crate) fn within<T>(
     sandbox: &Sandbox,
-    calendar: Option<Calendar>,
+    calendars: &Arc<Calendars>,
+    calendar: usize,
     today: Date,
     call: impl FnOnce() -> T,
 ) -> (T, CallState) {
     CALL.with(|state| {
-        *state.borrow_mut() = CallState {
-            active: true,
-            calendar,
-            today: Some(today),
-            actions: Vec::new(),
-            next_check: None,
-            after_next_event: false,
-            read_time: false,
-            max_actions: sandbox.limits.max_actions,
-            max_reason_chars: sandbox.limits.max_reason_chars,
-        };
+        let mut state = state.borrow_mut();
+        if !state
+            .calendars
+            .as_ref()
+            .is_some_and(|known| Arc::ptr_eq(known, calendars))
+        {
+            state.calendars = Some(calendars.clone());
+        }
+        state.active = true;
+        state.calendar = calendar;
+        state.today = Some(today);
+        state.next_check = None;
+        state.after_next_event = false;
+        state.read_time = false;
+        state.max_actions = sandbox.limits.max_actions;
+        state.max_reason_chars = sandbox.limits.max_reason_chars;
     });
     DEADLINE.with(|d| d.set(Some(Instant::now() + sandbox.limits.wall_time)));
     let result = call();
     DEADLINE.with(|d| d.set(None));
-    let state = CALL.with(|state| std::mem::take(&mut *state.borrow_mut()));
+    let state = CALL.with(|state| {
+        let mut state = state.borrow_mut();
+        state.active = false;
+        CallState {
+            active: false,
+            calendars: None,
+            calendar,
+            today: state.today.take(),
+            actions: std::mem::take(&mut state.actions),
+            next_check: state.next_check,
+            after_next_event: state.after_next_event,
+            read_time: state.read_time,
+            max_actions: state.max_actions,
+            max_reason_chars: state.max_reason_chars,
+        }
+    });
     (result, state)
 }

@@ -169,7 +169,8 @@ fn on_daily_runs_every_day_it_looks_at_time_unless_it_says_when() {
         ["2024-05-21 assessment still open at 35 working days"]
     );
     // The same, asking to be called on the day that matters: the same
-    // escalation, from three calls instead of seventy.
+    // escalation, from two calls instead of thirty-five (the event of 10
+    // April does not call it: it has said when it next matters).
     let when = r#"
         const DAILY_WHILE_OPEN = ["assessment"];
         fn on_daily(case) {
@@ -189,9 +190,54 @@ fn on_daily_runs_every_day_it_looks_at_time_unless_it_says_when() {
         daily_days(when, ASSESSMENT, "2024-06-30"),
         [
             "2024-04-02 called",
-            "2024-04-10 called",
             "2024-05-21 called",
             "2024-05-21 assessment still open at 35 working days",
+        ]
+    );
+}
+
+#[test]
+fn any_hook_can_set_a_timer_for_on_daily() {
+    // on_daily runs only on the days asked for: here, 10 working days after
+    // the referral, asked for by on_event.
+    let text = r#"
+        const WATCH_EVENTS = ["referral started"];
+        const DAILY_ONLY_WHEN_ASKED = true;
+        fn on_event(case, event) {
+            check_again_on(add_working_days(event.date, 10));
+        }
+        fn on_daily(case) {
+            note("called, assessment open " + case.is_open("assessment"));
+        }
+    "#;
+    assert_eq!(
+        daily_days(text, ASSESSMENT, "2024-06-30"),
+        ["2024-04-15 called, assessment open true"]
+    );
+}
+
+#[test]
+fn watched_deadlines_only_call_on_breach() {
+    let text = r#"
+        const WATCH_DEADLINES = ["assessment"];
+        fn on_breach(case, deadline) { note(deadline.step + " " + deadline.due); }
+    "#;
+    // The referral decision (due 2 April) was made; the assessment (due 5
+    // June) was late. Without the constant, both would call it.
+    let late_referral = ASSESSMENT.replace(
+        r#"{"id":"e-2","case":"C1","at":"2024-04-02""#,
+        r#"{"id":"e-2","case":"C1","at":"2024-04-05""#,
+    );
+    assert_eq!(
+        daily_days(text, &late_referral, "2024-06-30"),
+        ["2024-06-06 assessment 2024-06-05"]
+    );
+    let everything = text.replace("const WATCH_DEADLINES = [\"assessment\"];", "");
+    assert_eq!(
+        daily_days(&everything, &late_referral, "2024-06-30"),
+        [
+            "2024-04-03 referral 2024-04-02",
+            "2024-06-06 assessment 2024-06-05"
         ]
     );
 }
