@@ -274,6 +274,13 @@ pub trait Plugin: Send + Sync {
         hook != Hook::Daily
     }
 
+    /// Whether `on_event` wants this event; the engine calls it only for
+    /// those it wants.
+    fn watches_event(&self, event: &EventView<'_>) -> bool {
+        let _ = event;
+        true
+    }
+
     /// Whether `on_approaching` and `on_breach` want the deadlines of this
     /// step; the engine does not work out the others' deadlines for it.
     fn watches_deadline(&self, step: &str) -> bool {
@@ -475,5 +482,26 @@ impl CaseView<'_> {
     /// The history summary as of now.
     pub fn history(&self) -> HistorySummary {
         self.replay.history(self.now)
+    }
+
+    /// Referrals opened in the 12 months up to today (one field of
+    /// [`CaseView::history`], for hooks that need only it).
+    pub fn referrals_last_12_months(&self) -> u32 {
+        self.replay.referrals_last_12_months(self.today())
+    }
+
+    /// Changes of the fact `worker` in the 12 months up to today.
+    pub fn worker_changes_last_12_months(&self) -> u32 {
+        self.replay.worker_changes_last_12_months(self.today())
+    }
+
+    /// Whole days since the last completed visit, if there was one.
+    pub fn days_since_last_visit(&self) -> Option<i64> {
+        self.replay.days_since_last_visit(self.today())
+    }
+
+    /// Missing episodes begun in the 30 days up to today.
+    pub fn missing_episodes_last_30_days(&self) -> u32 {
+        self.replay.missing_episodes_last_30_days(self.today())
     }
 }

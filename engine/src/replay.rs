@@ -84,6 +84,10 @@ struct Occ {
     frozen: Option<Box<Resolved>>,
     warned: bool,
     breached: bool,
+    /// When its deadline warns and falls, remembered with the anchor they
+    /// were counted from (the anchor moves only when a start event moves
+    /// it): replay time is checked against them after every event.
+    moments: std::cell::Cell<Option<(At, Due, Option<Due>)>>,
 }
 
 impl Occ {
@@ -423,6 +427,7 @@ impl<'a> Replay<'a> {
             frozen: None,
             warned: false,
             breached: false,
+            moments: std::cell::Cell::new(None),
         });
         if let Some(rule) = rule
             && let AnchorPlan::Event {
@@ -771,6 +776,42 @@ impl<'a> Replay<'a> {
         None
     }
 
+    /// When occurrence `o` is due and warned, remembered while its anchor
+    /// stays where it was.
+    fn moments(&self, o: u32) -> Option<(Due, Option<Due>)> {
+        let occ = &self.occs[o as usize];
+        if let Some(frozen) = &occ.frozen {
+            return Some((frozen.reckoning.due, frozen.warn_from));
+        }
+        // A requirement counts from a fixed moment; a rule from its anchor.
+        let (anchor, period, warn) = match (occ.required, occ.rule) {
+            (Some(q), _) => {
+                let requirement = &self.requirements[q as usize];
+                let at = At::Instant {
+                    timestamp: requirement.at,
+                    offset: Offset::UTC,
+                };
+                (at, requirement.period, None)
+            }
+            (None, Some(rule)) => {
+                let rule = &self.engine.plan.due_rules[rule as usize];
+                (self.anchor(o, rule.anchor)?.at, rule.period, rule.warn)
+            }
+            (None, None) => return None,
+        };
+        if let Some((known, due, warn)) = occ.moments.get()
+            && known == anchor
+        {
+            return Some((due, warn));
+        }
+        let calendar = self.calendar_of(o);
+        let reckoner = &self.engine.reckoner;
+        let due = reckoner.due_moment(calendar, &anchor, period)?;
+        let warn_from = warn.and_then(|w| reckoner.warn_from(calendar, due, w));
+        occ.moments.set(Some((anchor, due, warn_from)));
+        Some((due, warn_from))
+    }
+
     /// Works out when occurrence `o` is due and warned, without the words:
     /// what the hooks need to know when replay time passes them.
     fn reckon(&self, o: u32) -> Result<Reckoned, Option<String>> {
@@ -1042,40 +1083,60 @@ impl<'a> Replay<'a> {
     }
 
     pub(crate) fn history(&self, now: Timestamp) -> HistorySummary {
-        let plan = &self.engine.plan;
         let today = duly_calendar::local_date(now);
+        HistorySummary {
+            referrals_last_12_months: self.referrals_last_12_months(today),
+            worker_changes_last_12_months: self.worker_changes_last_12_months(today),
+            days_since_last_visit: self.days_since_last_visit(today),
+            missing_episodes_last_30_days: self.missing_episodes_last_30_days(today),
+        }
+    }
+
+    /// Occurrences of step `id` opened after `since`.
+    fn opened_since(&self, id: &str, since: Date) -> u32 {
+        self.engine.plan.by_id.get(id).map_or(0, |&s| {
+            self.by_step[s as usize]
+                .iter()
+                .filter(|&&o| self.occs[o as usize].opened.local_date() > since)
+                .count() as u32
+        })
+    }
+
+    pub(crate) fn referrals_last_12_months(&self, today: Date) -> u32 {
         let year_ago = today
             .checked_sub(jiff::Span::new().months(12))
             .unwrap_or(today);
-        let month_ago = today
-            .checked_sub(jiff::Span::new().days(30))
+        self.opened_since("referral", year_ago)
+    }
+
+    pub(crate) fn worker_changes_last_12_months(&self, today: Date) -> u32 {
+        let year_ago = today
+            .checked_sub(jiff::Span::new().months(12))
             .unwrap_or(today);
-        let opened_since = |id: &str, since: Date| {
-            plan.by_id.get(id).map_or(0, |&s| {
-                self.by_step[s as usize]
-                    .iter()
-                    .filter(|&&o| self.occs[o as usize].opened.local_date() > since)
-                    .count() as u32
-            })
-        };
+        self.worker_changes
+            .iter()
+            .filter(|d| **d > year_ago)
+            .count() as u32
+    }
+
+    pub(crate) fn days_since_last_visit(&self, today: Date) -> Option<i64> {
+        let plan = &self.engine.plan;
         let last_visit = self
             .occs
             .iter()
             .filter(|o| plan.steps[o.step as usize].id.ends_with("visit"))
             .filter_map(|o| o.completed.map(|(at, _, _)| at.local_date()))
             .max();
-        HistorySummary {
-            referrals_last_12_months: opened_since("referral", year_ago),
-            worker_changes_last_12_months: self
-                .worker_changes
-                .iter()
-                .filter(|d| **d > year_ago)
-                .count() as u32,
-            days_since_last_visit: last_visit
-                .and_then(|d| d.until(today).ok())
-                .map(|span| i64::from(span.get_days())),
-            missing_episodes_last_30_days: opened_since("missing_episode", month_ago),
-        }
+        last_visit
+            .and_then(|d| d.until(today).ok())
+            .map(|span| i64::from(span.get_days()))
+    }
+
+    pub(crate) fn missing_episodes_last_30_days(&self, today: Date) -> u32 {
+        let month_ago = today
+            .checked_sub(jiff::Span::new().days(30))
+            .unwrap_or(today);
+        self.opened_since("missing_episode", month_ago)
     }
 
     fn finish(mut self, as_of: AsOf, errors: Vec<EventError>) -> CaseState {
@@ -1247,7 +1308,7 @@ impl<'a> Replay<'a> {
             if occ.warned && occ.breached {
                 continue;
             }
-            let Ok(reckoned) = self.reckon(o as u32) else {
+            let Some((due, warn_from)) = self.moments(o as u32) else {
                 continue;
             };
             let mut consider = |moment: Timestamp, kind: u8| {
@@ -1256,12 +1317,12 @@ impl<'a> Replay<'a> {
                 }
             };
             if !occ.warned
-                && let Some(warn) = reckoned.warn_from
+                && let Some(warn) = warn_from
             {
                 consider(moment_of(warn), 0);
             }
             if !occ.breached {
-                consider(passes_at(reckoned.worked.due), 1);
+                consider(passes_at(due), 1);
             }
         }
         moments.sort_unstable_by(|a, b| b.cmp(a));
@@ -1406,7 +1467,7 @@ impl<'a> Replay<'a> {
             if slot.hooks[Hook::Daily as usize] && slot.plugin.daily_on_events() {
                 self.wake(p, day);
             }
-            if !slot.hooks[Hook::Event as usize] {
+            if !slot.hooks[Hook::Event as usize] || !slot.plugin.watches_event(&view) {
                 continue;
             }
             let calendar = workflow.map_or(slot.calendar, |w| plan.workflows[w].calendar);

@@ -5,7 +5,6 @@
 
 use crate::sandbox::CALL;
 use duly_calendar::Unit;
-use duly_engine::plugin::HistorySummary;
 use duly_engine::{Deadline, PluginAction};
 use duly_events::Fact;
 use jiff::ToSpan;
@@ -236,7 +235,9 @@ pub(crate) struct CaseData {
     pub open_steps: Array,
     pub steps: Vec<StepTimes>,
     pub deadlines: Array,
-    pub history: Option<History>,
+    /// The history fields the script names (an object map: reading it
+    /// needs no function call).
+    pub history: Option<rhai::Map>,
 }
 
 /// `case`: a read-only view of the child's case as of the hook's moment.
@@ -254,9 +255,13 @@ fn read_time() {
     CALL.with(|c| c.borrow_mut().read_time = true);
 }
 
-/// `case.history`.
-#[derive(Debug, Clone)]
-pub(crate) struct History(pub HistorySummary);
+/// The fields of `case.history`.
+pub(crate) const HISTORY_FIELDS: [&str; 4] = [
+    "referrals_last_12_months",
+    "worker_changes_last_12_months",
+    "days_since_last_visit",
+    "missing_episodes_last_30_days",
+];
 
 // ----- the event -----
 
@@ -438,7 +443,7 @@ pub(crate) fn register(engine: &mut rhai::Engine) {
     });
     engine.register_get("history", |c: &mut Case| {
         read_time();
-        c.0.history.clone().map_or(Dynamic::UNIT, Dynamic::from)
+        c.0.history.clone().map_or(Dynamic::UNIT, Dynamic::from_map)
     });
     engine.register_fn("is_open", |c: &mut Case, step: &str| {
         c.step(step).is_some_and(|s| s.open)
@@ -456,20 +461,6 @@ pub(crate) fn register(engine: &mut rhai::Engine) {
                 .map(|&d| Dynamic::from(Day(d)))
                 .collect()
         })
-    });
-    engine.register_type_with_name::<History>("History");
-    engine.register_get("referrals_last_12_months", |h: &mut History| {
-        INT::from(h.0.referrals_last_12_months)
-    });
-    engine.register_get("worker_changes_last_12_months", |h: &mut History| {
-        INT::from(h.0.worker_changes_last_12_months)
-    });
-    engine.register_get("days_since_last_visit", |h: &mut History| {
-        h.0.days_since_last_visit
-            .map_or(Dynamic::UNIT, Dynamic::from_int)
-    });
-    engine.register_get("missing_episodes_last_30_days", |h: &mut History| {
-        INT::from(h.0.missing_episodes_last_30_days)
     });
 
     // The event.

@@ -37,10 +37,12 @@
 //!
 //! | constant | effect |
 //! |---|---|
+//! | `const ONLY_WHEN = ["worker_changes_last_12_months >= 3"];` | `on_event`, `on_approaching` and `on_breach` only when each holds (`age`, the `history` fields; `<`, `<=`, `>`, `>=`, `==`, `!=` a whole number; an unknown value never holds) |
 //! | `const WATCH_EVENTS = ["referral started", "case_closure completed with nfa", "cp_visit"];` | `on_event` only for these events (`<step>`, `<step> started`, `<step> completed`, `<step> completed with <outcome>`, `<step> cancelled`) |
-//! | `const WATCH_FACTS = ["worker", "domestic_abuse is true"];` | … and for events that record one of these facts (with this value) |
+//! | `const WATCH_FACTS = ["team", "worker changed", "domestic_abuse is true"];` | … and for events that record one of these facts (that change it, or record this value) |
 //! | `const WATCH_DEADLINES = ["cp_visit"];` | `on_approaching` and `on_breach` only for these steps' deadlines |
 //! | `const DAILY_WHILE_OPEN = ["cp_plan"];` | `on_daily` only while one of these steps is open |
+//! | `const DAILY_WHILE_FACTS = ["placed_with_parents is true"];` | `on_daily` only while one of these facts is known (or has this value); with `DAILY_WHILE_OPEN`, both must hold |
 //! | `const DAILY_ONLY_WHEN_ASKED = true;` | `on_daily` only on the days a hook asked for with `check_again_on` (a timer) |
 //!
 //! Without them, `on_event` hears every event, and `on_approaching` and

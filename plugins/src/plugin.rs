@@ -1,7 +1,9 @@
 //! A compiled script ([`Script`]) and the engine's [`Plugin`] for it
 //! ([`ScriptPlugin`]).
 
-use crate::api::{Case, CaseData, DeadlineView, Event, EventData, Facts, History, StepTimes};
+use crate::api::{
+    Case, CaseData, DeadlineView, Event, EventData, Facts, HISTORY_FIELDS, StepTimes,
+};
 use crate::errors;
 use crate::sandbox::{self, CallState, Sandbox};
 use crate::source::{self, CASE_STANDIN, Spanned, Token};
@@ -24,11 +26,13 @@ const HOOKS: [(Hook, &str, usize); 4] = [
 ];
 
 /// The constants a script declares to say what matters.
-const DECLARATIONS: [&str; 5] = [
+const DECLARATIONS: [&str; 7] = [
+    "ONLY_WHEN",
     "WATCH_EVENTS",
     "WATCH_FACTS",
     "WATCH_DEADLINES",
     "DAILY_WHILE_OPEN",
+    "DAILY_WHILE_FACTS",
     "DAILY_ONLY_WHEN_ASKED",
 ];
 
@@ -38,7 +42,83 @@ struct Declarations {
     watch: Option<Watch>,
     watch_deadlines: Option<Vec<String>>,
     daily_while_open: Option<Vec<String>>,
+    daily_while_facts: Option<Vec<WatchFact>>,
     daily_only_when_asked: bool,
+    only_when: Vec<Guard>,
+}
+
+/// An entry of `ONLY_WHEN`: `worker_changes_last_12_months >= 3`, checked
+/// before a hook is called (no script runs when it does not hold).
+#[derive(Debug, Clone, Copy)]
+struct Guard {
+    field: GuardField,
+    op: std::cmp::Ordering,
+    or_equal: bool,
+    negated: bool,
+    value: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GuardField {
+    Age,
+    Referrals,
+    WorkerChanges,
+    DaysSinceLastVisit,
+    MissingEpisodes,
+}
+
+/// The names `ONLY_WHEN` can test.
+const GUARD_FIELDS: [(&str, GuardField); 5] = [
+    ("age", GuardField::Age),
+    ("referrals_last_12_months", GuardField::Referrals),
+    ("worker_changes_last_12_months", GuardField::WorkerChanges),
+    ("days_since_last_visit", GuardField::DaysSinceLastVisit),
+    ("missing_episodes_last_30_days", GuardField::MissingEpisodes),
+];
+
+impl Guard {
+    /// `<name> <op> <whole number>`, with `<`, `<=`, `>`, `>=`, `==`, `!=`.
+    fn parse(text: &str) -> Option<Guard> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let [name, op, value] = words.as_slice() else {
+            return None;
+        };
+        let field = GUARD_FIELDS.iter().find(|(n, _)| n == name)?.1;
+        let value = value.parse().ok()?;
+        use std::cmp::Ordering::*;
+        let (op, or_equal, negated) = match *op {
+            "<" => (Less, false, false),
+            "<=" => (Less, true, false),
+            ">" => (Greater, false, false),
+            ">=" => (Greater, true, false),
+            "==" => (Equal, false, false),
+            "!=" => (Equal, false, true),
+            _ => return None,
+        };
+        Some(Guard {
+            field,
+            op,
+            or_equal,
+            negated,
+            value,
+        })
+    }
+
+    /// Whether it holds for the case now; an unknown value never does.
+    fn holds(&self, case: &CaseView<'_>) -> bool {
+        let known = match self.field {
+            GuardField::Age => case.age(),
+            GuardField::Referrals => Some(i64::from(case.referrals_last_12_months())),
+            GuardField::WorkerChanges => Some(i64::from(case.worker_changes_last_12_months())),
+            GuardField::DaysSinceLastVisit => case.days_since_last_visit(),
+            GuardField::MissingEpisodes => Some(i64::from(case.missing_episodes_last_30_days())),
+        };
+        known.is_some_and(|n| {
+            let ordering = n.cmp(&self.value);
+            let hit = ordering == self.op || (self.or_equal && ordering.is_eq());
+            hit != self.negated
+        })
+    }
 }
 
 /// The case's methods that take a step id.
@@ -56,9 +136,15 @@ pub struct Script {
     /// and `on_breach`.
     watch_deadlines: Option<Vec<String>>,
     daily_while_open: Option<Vec<String>>,
+    /// `DAILY_WHILE_FACTS`: `on_daily` runs only while one of these facts
+    /// holds.
+    daily_while_facts: Option<Vec<WatchFact>>,
     /// `DAILY_ONLY_WHEN_ASKED`: `on_daily` runs only on the days a hook
     /// asked for.
     daily_only_when_asked: bool,
+    /// `ONLY_WHEN`: `on_event`, `on_approaching` and `on_breach` run only
+    /// when every one holds.
+    only_when: Vec<Guard>,
     needs: Needs,
 }
 
@@ -96,19 +182,29 @@ struct Watch {
     facts: Vec<WatchFact>,
 }
 
-/// An entry of `WATCH_FACTS`: `worker`, or `domestic_abuse is true`.
+/// An entry of `WATCH_FACTS`: `team`, `worker changed`, or
+/// `domestic_abuse is true`.
 #[derive(Debug, Clone)]
 struct WatchFact {
     name: String,
     value: Option<Fact>,
+    changed: bool,
 }
 
 impl WatchFact {
     fn parse(text: &str) -> WatchFact {
+        if let Some(name) = text.trim().strip_suffix(" changed") {
+            return WatchFact {
+                name: name.trim().to_owned(),
+                value: None,
+                changed: true,
+            };
+        }
         let Some((name, value)) = text.split_once(" is ") else {
             return WatchFact {
                 name: text.trim().to_owned(),
                 value: None,
+                changed: false,
             };
         };
         let value = value.trim();
@@ -124,11 +220,22 @@ impl WatchFact {
         WatchFact {
             name: name.trim().to_owned(),
             value: Some(value),
+            changed: false,
+        }
+    }
+
+    /// Whether the case's fact holds now (is known, or has the value).
+    fn holds(&self, case: &CaseView<'_>) -> bool {
+        match (&self.value, case.fact(&self.name)) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(value), Some(fact)) => fact == *value,
         }
     }
 
     fn matches(&self, event: &EventView<'_>) -> bool {
         match &self.value {
+            None if self.changed => event.changed(&self.name),
             None => event.records(&self.name),
             Some(value) => event
                 .facts()
@@ -164,7 +271,9 @@ struct Needs {
     age: bool,
     open_steps: bool,
     deadlines: bool,
-    history: bool,
+    /// The fields of `case.history` the script names (all of them when it
+    /// names none but reads `history`).
+    history: Vec<&'static str>,
     /// Steps asked about by `case.is_open("…")` and the like: `None` when
     /// a call names a step with something other than a written id.
     steps: Option<Vec<String>>,
@@ -221,9 +330,12 @@ pub fn compile(
         watch,
         watch_deadlines,
         daily_while_open,
+        daily_while_facts,
         daily_only_when_asked,
+        only_when,
     } = checker.declarations(&ast, &mut diagnostics);
     checker.step_ids(&mut diagnostics);
+    checker.properties(&mut diagnostics);
     let needs = needs(&tokens);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return (None, diagnostics);
@@ -237,7 +349,9 @@ pub fn compile(
         watch,
         watch_deadlines,
         daily_while_open,
+        daily_while_facts,
         daily_only_when_asked,
+        only_when,
         needs,
     };
     (Some(Arc::new(script)), diagnostics)
@@ -354,6 +468,31 @@ impl Checker<'_> {
                 .find(|(n, ..)| *n == name)
                 .map(|(_, _, value)| value.clone())
                 .filter(|_| constant);
+            if name == "ONLY_WHEN" {
+                let texts = value
+                    .and_then(|v| v.try_cast::<rhai::Array>())
+                    .and_then(|items| {
+                        items
+                            .into_iter()
+                            .map(|i| i.into_immutable_string().ok().map(|s| s.to_string()))
+                            .collect::<Option<Vec<String>>>()
+                    })
+                    .unwrap_or_default();
+                for text in &texts {
+                    match Guard::parse(text) {
+                        Some(guard) => found.only_when.push(guard),
+                        None => diagnostics.push(
+                            Diagnostic::error("plugin-watch", format!("cannot read the condition `{text}` in `ONLY_WHEN`"))
+                                .at(self.file, self.entry(span, text), "cannot read this")
+                                .help(format!(
+                                    "write `<name> <op> <whole number>`, with a name among {} and `<`, `<=`, `>`, `>=`, `==` or `!=`",
+                                    GUARD_FIELDS.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                                )),
+                        ),
+                    }
+                }
+                continue;
+            }
             if name == "DAILY_ONLY_WHEN_ASKED" {
                 match value.and_then(|v| v.as_bool().ok()) {
                     Some(flag) => found.daily_only_when_asked = flag,
@@ -400,6 +539,20 @@ impl Checker<'_> {
                 "WATCH_FACTS" => {
                     found.watch.get_or_insert_with(Watch::default).facts =
                         texts.iter().map(|t| WatchFact::parse(t)).collect();
+                }
+                "DAILY_WHILE_FACTS" => {
+                    let facts: Vec<WatchFact> = texts.iter().map(|t| WatchFact::parse(t)).collect();
+                    if facts.iter().any(|f| f.changed) {
+                        diagnostics.push(
+                            Diagnostic::error(
+                                "plugin-watch",
+                                "`DAILY_WHILE_FACTS` cannot say `changed`",
+                            )
+                            .at(self.file, span, "a fact holds or not on a day")
+                            .help("write `<fact>` (known) or `<fact> is <value>`"),
+                        );
+                    }
+                    found.daily_while_facts = Some(facts);
                 }
                 _ => {
                     for step in &texts {
@@ -507,6 +660,83 @@ impl Checker<'_> {
     }
 }
 
+/// What each view has, for `duly check` to catch a misspelt name.
+const MEMBERS: [(&str, &[&str]); 4] = [
+    (
+        "case",
+        &[
+            "id",
+            "facts",
+            "age",
+            "open_steps",
+            "is_open",
+            "started",
+            "completed",
+            "completions",
+            "deadlines",
+            "history",
+        ],
+    ),
+    ("history", &HISTORY_FIELDS),
+    (
+        "event",
+        &[
+            "id", "step", "action", "outcome", "date", "facts", "records", "changed",
+        ],
+    ),
+    (
+        "deadline",
+        &[
+            "step",
+            "workflow",
+            "occurrence",
+            "due",
+            "status",
+            "approaching",
+            "local",
+            "completed",
+        ],
+    ),
+];
+
+impl Checker<'_> {
+    /// `case.histroy`, `event.stpe`: a name the view does not have is an
+    /// error (on the names hooks give their parameters, and `history`).
+    fn properties(&self, diagnostics: &mut Vec<Diagnostic>) {
+        for w in self.tokens.windows(3) {
+            let (Token::Name(on), Token::Symbol('.'), Token::Name(name)) =
+                (&w[0].token, &w[1].token, &w[2].token)
+            else {
+                continue;
+            };
+            let Some((_, members)) = MEMBERS.iter().find(|(view, _)| view == on) else {
+                continue;
+            };
+            if members.contains(name) {
+                continue;
+            }
+            let mut d = Diagnostic::error("plugin-property", format!("`{on}` has no `{name}`")).at(
+                self.file,
+                Span::new(w[2].start, w[2].end),
+                "unknown",
+            );
+            d = match duly_dsl::suggest::did_you_mean(name, members.iter().copied()) {
+                Some(near) => d.help(format!("did you mean `{near}`?")),
+                None => d.help(format!("`{on}` has {}", list_of(members))),
+            };
+            diagnostics.push(d);
+        }
+    }
+}
+
+fn list_of(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn quoted(items: &[String]) -> String {
     items
         .iter()
@@ -554,7 +784,17 @@ fn needs(tokens: &[Spanned<'_>]) -> Needs {
         age: uses("age"),
         open_steps: uses("open_steps"),
         deadlines: uses("deadlines"),
-        history: uses("history"),
+        history: {
+            let named: Vec<&'static str> = HISTORY_FIELDS
+                .into_iter()
+                .filter(|field| uses(field))
+                .collect();
+            match (uses("history"), named.is_empty()) {
+                (false, _) => Vec::new(),
+                (true, true) => HISTORY_FIELDS.to_vec(),
+                (true, false) => named,
+            }
+        },
         steps,
         step_times,
         completions: uses("completions"),
@@ -596,6 +836,11 @@ impl ScriptPlugin {
         ScriptPlugin { script, calendars }
     }
 
+    /// Whether every `ONLY_WHEN` condition holds.
+    fn guards_hold(&self, case: &CaseView<'_>) -> bool {
+        self.script.only_when.iter().all(|g| g.holds(case))
+    }
+
     /// The case view for one call: only what the script can look at.
     fn case(&self, view: &CaseView<'_>) -> Case {
         let needs = &self.script.needs;
@@ -623,8 +868,24 @@ impl ScriptPlugin {
                 .map(|d| Dynamic::from(DeadlineView::new(d)))
                 .collect();
         }
-        if needs.history {
-            data.history = Some(History(view.history()));
+        if !needs.history.is_empty() {
+            let mut history = rhai::Map::new();
+            for &field in &needs.history {
+                let value = match field {
+                    "referrals_last_12_months" => {
+                        Dynamic::from_int(i64::from(view.referrals_last_12_months()))
+                    }
+                    "worker_changes_last_12_months" => {
+                        Dynamic::from_int(i64::from(view.worker_changes_last_12_months()))
+                    }
+                    "days_since_last_visit" => view
+                        .days_since_last_visit()
+                        .map_or(Dynamic::UNIT, Dynamic::from_int),
+                    _ => Dynamic::from_int(i64::from(view.missing_episodes_last_30_days())),
+                };
+                history.insert(field.into(), value);
+            }
+            data.history = Some(history);
         }
         if needs.step_times {
             let all = needs.steps.is_none();
@@ -758,6 +1019,11 @@ impl Plugin for ScriptPlugin {
         !self.script.daily_only_when_asked
     }
 
+    fn watches_event(&self, event: &EventView<'_>) -> bool {
+        self.script.has_hook(Hook::Event)
+            && self.script.watch.as_ref().is_none_or(|w| w.wants(event))
+    }
+
     fn watches_deadline(&self, step: &str) -> bool {
         self.script
             .watch_deadlines
@@ -766,9 +1032,7 @@ impl Plugin for ScriptPlugin {
     }
 
     fn on_event(&self, case: &CaseView<'_>, event: &EventView<'_>) -> HookResult {
-        if !self.script.has_hook(Hook::Event)
-            || self.script.watch.as_ref().is_some_and(|w| !w.wants(event))
-        {
+        if !self.watches_event(event) || !self.guards_hold(case) {
             return Ok(Vec::new());
         }
         let args = (self.case(case), self.event(event));
@@ -795,6 +1059,12 @@ impl Plugin for ScriptPlugin {
         {
             return Ok((Vec::new(), NextDaily::AfterNextEvent));
         }
+        // Facts too.
+        if let Some(facts) = &self.script.daily_while_facts
+            && !facts.iter().any(|f| f.holds(case))
+        {
+            return Ok((Vec::new(), NextDaily::AfterNextEvent));
+        }
         let state = self.call(Hook::Daily, case, (self.case(case),))?;
         let next = match (state.next_check, state.after_next_event, state.read_time) {
             (Some(day), ..) => NextDaily::On(day),
@@ -807,7 +1077,10 @@ impl Plugin for ScriptPlugin {
 
 impl ScriptPlugin {
     fn on_deadline(&self, hook: Hook, case: &CaseView<'_>, deadline: &Deadline) -> HookResult {
-        if !self.script.has_hook(hook) || !self.watches_deadline(&deadline.step) {
+        if !self.script.has_hook(hook)
+            || !self.watches_deadline(&deadline.step)
+            || !self.guards_hold(case)
+        {
             return Ok(Vec::new());
         }
         let args = (self.case(case), DeadlineView::new(deadline));

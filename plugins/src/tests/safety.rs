@@ -231,3 +231,19 @@ fn a_syntax_error_points_into_the_script() {
             declares and Duly's functions
     "#);
 }
+
+#[test]
+fn a_misspelt_name_of_the_case_is_refused_when_compiled() {
+    let text = "fn on_event(case, event) {\n    if case.histroy.referals_last_12_months >= 2 { }\n    if case.history.referals_last_12_months >= 2 { }\n}\n";
+    let errors = refused(text);
+    assert!(errors.contains("`case` has no `histroy`"), "{errors}");
+    assert!(errors.contains("did you mean `history`?"), "{errors}");
+    assert!(
+        errors.contains("`history` has no `referals_last_12_months`"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("did you mean `referrals_last_12_months`?"),
+        "{errors}"
+    );
+}
