@@ -1550,10 +1550,10 @@ impl<'a> Replay<'a> {
         } = &action
         {
             let Some(&s) = self.engine.plan.by_id.get(step.as_str()) else {
-                let message = format!(
-                    "`require` names unknown step `{}`",
-                    crate::ingest::shorten(step)
-                );
+                // The step is not echoed: a script could have built it from
+                // a fact. `duly check` catches a misspelt written id.
+                let message =
+                    "`require` names a step the rules do not have; check its spelling".to_owned();
                 self.hook_error(p, hook, moment, message);
                 return;
             };

@@ -122,6 +122,32 @@
 //! and no function reaches files, the network, processes, the environment
 //! or the clock. Error messages never carry a value from the case.
 
+//!
+//! # Speed
+//!
+//! A hook call costs about 0.4 µs with an empty script, and 2.5–3 µs for a
+//! realistic one that reads the event, facts, age, history and open steps
+//! (300,000–400,000 calls a second on one core): `cargo bench -p
+//! duly-plugins --bench hooks` replays a case of 1,000 events with a hook
+//! on every event (or day) and without. Most of it is rhai's own work per
+//! call and per function it calls; a script that runs less costs less, so
+//! the constants above let the engine skip the calls that cannot matter.
+//!
+//! What the example council's seven rules add to a whole run:
+//!
+//! ```sh
+//! duly gen --children 100000 --seed 7 --from 2023-04-01 --to 2025-03-31 --out events.jsonl
+//! duly run --rules rules/local/example-council --events events.jsonl --as-of 2025-03-31 --format json > /dev/null
+//! # the same rules without their `plugins` lines, for the baseline
+//! ```
+//!
+//! On 100,000 children (1.18 million events) and two cores the seven rules
+//! run their scripts about 160,000 times (the constants skip the rest)
+//! and add about a quarter, with their 110,000 actions: 2.47 to 3.06
+//! billion instructions on 10,000 children (`valgrind --tool=cachegrind`,
+//! +24%); wall time 1.44 s to 1.86 s (+29%) on 100,000, on a machine
+//! shared with other work.
+
 mod api;
 mod errors;
 mod plugin;

@@ -252,13 +252,39 @@ fn a_script_error_names_the_plugin_hook_case_line_and_column() {
 }
 
 #[test]
-fn time_limits_and_limits_stay_the_same_in_debug_and_release() {
-    // Set explicitly (rhai's own defaults differ between builds).
-    let limits = Sandbox::standard().limits().clone();
+fn limits_are_set_explicitly_so_debug_and_release_agree() {
+    // rhai's own defaults differ between debug and release builds (call
+    // levels 8 or 64, expression depths 32/16 or 64/32) and some are
+    // unlimited: the engine must carry ours, whatever the build.
+    let sandbox = Sandbox::standard();
+    let limits = sandbox.limits().clone();
     assert_eq!(limits, Limits::default());
-    assert_eq!(limits.max_call_levels, 16);
-    assert_eq!(limits.max_operations, 100_000);
+    let engine = &sandbox.engine;
+    assert_eq!(engine.max_operations(), 100_000);
+    assert_eq!(engine.max_call_levels(), 16);
+    assert_eq!(engine.max_expr_depth(), 64);
+    assert_eq!(engine.max_function_expr_depth(), 32);
+    assert_eq!(engine.max_string_size(), 10_000);
+    assert_eq!(engine.max_array_size(), 1_000);
+    assert_eq!(engine.max_map_size(), 200);
+    assert_eq!(engine.max_variables(), 200);
+    assert_eq!(engine.max_functions(), 100);
     assert_eq!(limits.wall_time, Duration::from_millis(250));
+}
+
+#[test]
+fn an_unknown_step_built_at_run_time_is_refused_without_repeating_it() {
+    let text = r#"
+        const WATCH_EVENTS = ["referral started"];
+        fn on_event(case, event) { require(case.facts.worker, 1, "working day", "x"); }
+    "#;
+    let state = run(text, REFERRAL, "2024-04-30");
+    assert_eq!(
+        errors(&state),
+        [
+            "plugin `t` failed in `on_event` for case `C1`: `require` names a step the rules do not have; check its spelling"
+        ]
+    );
 }
 
 #[test]
