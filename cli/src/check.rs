@@ -1,8 +1,6 @@
 //! `duly check`: reads workflow files and says whether they are right.
 
 use crate::rules::{self, Format};
-use duly_dsl::model::PluginSpec;
-use duly_dsl::{Diagnostic, Sources};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,15 +20,27 @@ pub struct Args {
 
 /// Runs `duly check`.
 pub fn run(args: Args) -> ExitCode {
-    let checked = rules::load(&args.paths, &args.plugins);
-    let extra = plugin_diagnostics(&checked.plugins, &checked.sources);
-    rules::print(&checked, &extra, args.format);
-    let failed = checked.has_errors() || extra.iter().any(Diagnostic::is_error);
-    if args.format != Format::Json && !failed && checked.diagnostics.is_empty() {
-        let workflows = checked.rules.as_ref().map_or(0, |r| r.workflows.len());
+    // Plugin scripts compile with the rules: their errors join the
+    // workflows' diagnostics, pointing into the `.rhai` files.
+    let loaded = rules::load_with_plugins(&args.paths, &args.plugins);
+    rules::print(&loaded.checked, &loaded.plugin_diagnostics, args.format);
+    let failed = loaded.has_errors();
+    let quiet = loaded.checked.diagnostics.is_empty() && loaded.plugin_diagnostics.is_empty();
+    if args.format != Format::Json && !failed && quiet {
+        let workflows = loaded
+            .checked
+            .rules
+            .as_ref()
+            .map_or(0, |r| r.workflows.len());
+        let plugins = loaded.scripts.len();
         eprintln!(
-            "ok: {workflows} workflow{} checked, no problems",
-            if workflows == 1 { "" } else { "s" }
+            "ok: {workflows} workflow{} checked{}, no problems",
+            if workflows == 1 { "" } else { "s" },
+            match plugins {
+                0 => String::new(),
+                1 => ", 1 plugin compiled".to_owned(),
+                n => format!(", {n} plugins compiled"),
+            }
         );
     }
     if failed {
@@ -38,13 +48,4 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
-}
-
-/// The seam for plugin scripts: diagnostics from compiling each plugin's
-/// text (found by the loader, registered in `sources` under its path so that
-/// errors can point into it with `Sources::find`). Plugins are not compiled
-/// yet; the rhai engine will add its errors here.
-pub fn plugin_diagnostics(plugins: &[PluginSpec], sources: &Sources) -> Vec<Diagnostic> {
-    let _ = (plugins, sources);
-    Vec::new()
 }

@@ -1,9 +1,15 @@
-//! Loading rule files and printing their diagnostics, shared by the commands.
+//! Loading rule files and their plugin scripts, and printing their
+//! diagnostics: one way for every command that checks or runs rules
+//! (`check`, `run`, `test`, and later `report` and `serve`).
 
 use duly_dsl::diagnostic::{self, Style};
-use duly_dsl::{CheckOptions, Checked, Diagnostic, FsLoader};
+use duly_dsl::loader::normalize;
+use duly_dsl::model::{PluginSpec, RuleSet};
+use duly_dsl::{CheckOptions, Checked, Diagnostic, FsLoader, SourceLoader, Sources};
+use duly_plugins::{Sandbox, Script};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// How diagnostics are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -63,23 +69,161 @@ pub fn print(checked: &Checked, extra: &[Diagnostic], format: Format) {
     }
 }
 
-/// Loads the rules at `path` for running cases: prints their diagnostics,
-/// and gives the engine when there is no error.
-pub fn engine(path: &std::path::Path, plugin_dirs: &[PathBuf]) -> Option<duly_engine::Engine> {
-    let checked = load(&[path.to_path_buf()], plugin_dirs);
-    let errors = checked.has_errors();
-    if errors || !checked.diagnostics.is_empty() {
-        print(&checked, &[], Format::Human);
+/// Rules with their plugin scripts, compiled.
+pub struct Loaded {
+    /// The rules, checked, with every file read (plugin scripts included).
+    pub checked: Checked,
+    /// What compiling the plugin scripts found.
+    pub plugin_diagnostics: Vec<Diagnostic>,
+    /// The scripts that compiled.
+    pub scripts: Vec<Arc<Script>>,
+}
+
+impl Loaded {
+    /// Whether the rules or a plugin have an error.
+    pub fn has_errors(&self) -> bool {
+        self.checked.has_errors() || self.plugin_diagnostics.iter().any(Diagnostic::is_error)
     }
-    let rules = checked.rules.filter(|_| !errors)?;
-    match duly_engine::Engine::new(rules) {
-        Ok(engine) => Some(engine),
-        Err(error) => {
-            eprintln!(
-                "error: the rules in `{}` cannot run: {error}",
-                path.display()
-            );
-            None
+
+    /// The rules, each workflow listing the plugins it uses: a script from a
+    /// `--plugins` folder that no workflow names is used by every workflow.
+    /// `None` when there is an error.
+    pub fn rules(&self) -> Option<RuleSet> {
+        let mut rules = self.checked.rules.clone().filter(|_| !self.has_errors())?;
+        for script in &self.scripts {
+            let named = rules
+                .workflows
+                .iter()
+                .any(|w| w.plugins.iter().any(|p| p == script.name()));
+            if !named {
+                for workflow in &mut rules.workflows {
+                    workflow.plugins.push(script.name().to_owned());
+                }
+            }
+        }
+        Some(rules)
+    }
+
+    /// The engine, with the plugins; `None` (saying why) when there is an
+    /// error.
+    pub fn engine(&self) -> Option<duly_engine::Engine> {
+        let rules = self.rules()?;
+        let plugins = duly_plugins::plugins_for(&self.scripts, &rules);
+        match duly_engine::Engine::new(rules) {
+            Ok(engine) => Some(
+                plugins
+                    .into_iter()
+                    .fold(engine, |engine, plugin| engine.with_plugin(plugin)),
+            ),
+            Err(error) => {
+                eprintln!("error: the rules cannot run: {error}");
+                None
+            }
         }
     }
+}
+
+/// Reads and checks the rule files at `paths`, and compiles their plugin
+/// scripts: those the workflows name, and every `.rhai` file in the
+/// `plugin_dirs` folders.
+pub fn load_with_plugins(paths: &[PathBuf], plugin_dirs: &[PathBuf]) -> Loaded {
+    let mut checked = load(paths, plugin_dirs);
+    let mut specs = checked.plugins.clone();
+    let mut diagnostics = Vec::new();
+    for dir in plugin_dirs {
+        let found = match FsLoader.list(dir, "rhai") {
+            Ok(found) => found,
+            Err(error) => {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "unreadable-file",
+                        format!("cannot read the plugin folder `{}`", dir.display()),
+                    )
+                    .help(format!(
+                        "check that it exists and can be read ({})",
+                        error.kind()
+                    )),
+                );
+                continue;
+            }
+        };
+        for path in found {
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if specs.iter().any(|s| s.name == name) {
+                continue;
+            }
+            match FsLoader.read(&path) {
+                Ok(text) => specs.push(PluginSpec {
+                    name,
+                    path: normalize(&path),
+                    text: text.into(),
+                }),
+                Err(error) => diagnostics.push(
+                    Diagnostic::error(
+                        "unreadable-file",
+                        format!("cannot read the plugin `{}`", path.display()),
+                    )
+                    .help(format!("check that it can be read ({})", error.kind())),
+                ),
+            }
+        }
+    }
+    let (scripts, found) = plugin_diagnostics(&specs, &mut checked.sources, checked.rules.as_ref());
+    diagnostics.extend(found);
+    Loaded {
+        checked,
+        plugin_diagnostics: diagnostics,
+        scripts,
+    }
+}
+
+/// Compiles each plugin script (registering its text in `sources` if the
+/// loader has not, so that diagnostics can point into it), checking the
+/// steps it names against `rules` when they are known.
+pub fn plugin_diagnostics(
+    plugins: &[PluginSpec],
+    sources: &mut Sources,
+    rules: Option<&RuleSet>,
+) -> (Vec<Arc<Script>>, Vec<Diagnostic>) {
+    let sandbox = Sandbox::standard();
+    let mut scripts = Vec::new();
+    let mut diagnostics = Vec::new();
+    for spec in plugins {
+        let file = sources.find(&spec.path).unwrap_or_else(|| {
+            sources.add(
+                spec.path.display().to_string(),
+                spec.path.clone(),
+                spec.text.clone(),
+            )
+        });
+        let (script, found) = duly_plugins::compile(spec, file, rules, sandbox.clone());
+        scripts.extend(script);
+        diagnostics.extend(found);
+    }
+    diagnostics.sort_by_key(|d| {
+        (
+            d.file.map_or(u32::MAX, |f| f.0),
+            d.primary.as_ref().map_or(0, |p| p.span.start),
+        )
+    });
+    (scripts, diagnostics)
+}
+
+/// Loads the rules at `path` and their plugins for running cases: prints
+/// their diagnostics, and gives the engine when there is no error.
+pub fn engine(path: &std::path::Path, plugin_dirs: &[PathBuf]) -> Option<duly_engine::Engine> {
+    let loaded = load_with_plugins(&[path.to_path_buf()], plugin_dirs);
+    if loaded.has_errors()
+        || !loaded.checked.diagnostics.is_empty()
+        || !loaded.plugin_diagnostics.is_empty()
+    {
+        print(&loaded.checked, &loaded.plugin_diagnostics, Format::Human);
+    }
+    if loaded.has_errors() {
+        return None;
+    }
+    loaded.engine()
 }

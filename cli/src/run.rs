@@ -3,6 +3,7 @@
 
 use crate::rules;
 use crate::source::{Problem, Source, SourceArgs};
+use duly_engine::plugin::HookError;
 use duly_engine::{AsOf, CaseState, Deadline, Engine, Lateness, RunOptions, Status};
 use duly_events::EventError;
 use jiff::civil::Date;
@@ -83,7 +84,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     let result = result.and_then(|errors| Ok(sink.flush().map(|_| errors)?));
     drop(sink);
-    let errors = match result {
+    let (errors, hook_errors) = match result {
         Ok(errors) => errors,
         Err(Failed::Source(message)) => {
             eprintln!("error: {message}");
@@ -103,6 +104,10 @@ pub fn run(args: Args) -> ExitCode {
     if args.format == RunFormat::Table || args.strict {
         for error in &errors {
             eprintln!("{}", source.describe(error));
+        }
+        // A plugin that failed: the run went on for every other case.
+        for error in &hook_errors {
+            eprintln!("{error}");
         }
     }
     let refused = errors.len() + problems.iter().filter(|p| p.left_out()).count();
@@ -139,9 +144,20 @@ struct CaseOut<'a> {
     notes: &'a [String],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     actions: &'a [duly_engine::plugin::ActionRecord],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    hook_errors: &'a [duly_engine::plugin::HookError],
 }
+
+/// One entry of the output's `errors`: an event refused (by line), or a
+/// plugin hook that failed (by case, plugin and hook).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum RunError<'a> {
+    Event(&'a EventError),
+    Hook(&'a HookError),
+}
+
+/// What went wrong in a run: refused events, by line, and failed plugin
+/// hooks, by case.
+type Errors = (Vec<EventError>, Vec<HookError>);
 
 /// Streams the JSON contract: cases are written as they are replayed.
 /// Why a run stopped: its input could not be read, or its output not written.
@@ -168,11 +184,12 @@ fn json(
     options: &RunOptions,
     out: &mut dyn Write,
     problems: &mut Vec<Problem>,
-) -> Result<Vec<EventError>, Failed> {
+) -> Result<Errors, Failed> {
     write!(out, "{{\"as_of\":\"{}\",\"cases\":[", options.as_of.date)?;
     let mut first = true;
     let mut failed = None;
     let mut case_errors = Vec::new();
+    let mut hook_errors = Vec::new();
     // Each case is written to JSON on every core; the texts are then
     // joined in order of case id.
     let to_json = |state: CaseState| {
@@ -183,15 +200,15 @@ fn json(
             open_steps: &state.open_steps,
             notes: &state.notes,
             actions: &state.actions,
-            hook_errors: &state.hook_errors,
         };
-        (serde_json::to_vec(&case), state.errors)
+        (serde_json::to_vec(&case), state.errors, state.hook_errors)
     };
-    let read = source.run_with(engine, options, to_json, |(text, errors)| {
+    let read = source.run_with(engine, options, to_json, |(text, errors, hooks)| {
         if failed.is_some() {
             return;
         }
         case_errors.extend(errors);
+        hook_errors.extend(hooks);
         let written = text.map_err(std::io::Error::other).and_then(|text| {
             if !first {
                 out.write_all(b",")?;
@@ -212,9 +229,14 @@ fn json(
     errors.extend(case_errors);
     errors.sort_by_key(|e| e.line);
     out.write_all(b"],\"errors\":")?;
-    serde_json::to_writer(&mut *out, &errors).map_err(std::io::Error::other)?;
+    let all: Vec<RunError<'_>> = errors
+        .iter()
+        .map(RunError::Event)
+        .chain(hook_errors.iter().map(RunError::Hook))
+        .collect();
+    serde_json::to_writer(&mut *out, &all).map_err(std::io::Error::other)?;
     out.write_all(b"}\n")?;
-    Ok(errors)
+    Ok((errors, hook_errors))
 }
 
 struct Row {
@@ -241,9 +263,10 @@ fn table(
     options: &RunOptions,
     out: &mut dyn Write,
     problems: &mut Vec<Problem>,
-) -> Result<Vec<EventError>, Failed> {
+) -> Result<Errors, Failed> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
+    let mut hook_errors = Vec::new();
     let mut cases = 0;
     let read = source.run_with(
         engine,
@@ -252,6 +275,7 @@ fn table(
         |state| {
             cases += 1;
             errors.extend(state.errors.iter().cloned());
+            hook_errors.extend(state.hook_errors.iter().cloned());
             for deadline in state.deadlines {
                 rows.push(Row {
                     case: state.case.clone(),
@@ -343,7 +367,7 @@ fn table(
         let refs: Vec<&str> = row.iter().map(String::as_str).collect();
         writeln!(out, "{}", line(&refs))?;
     }
-    Ok(errors)
+    Ok((errors, hook_errors))
 }
 
 /// A source citation cut to fit a table.

@@ -180,12 +180,23 @@ pub struct Engine {
     plan: plan::Plan,
     reckoner: Arc<dyn Reckoner>,
     plugins: Vec<PluginSlot>,
+    /// Whether any plugin has `on_approaching` or `on_breach`: only then are
+    /// warning and due moments watched during replay.
+    timed_hooks: bool,
+    /// Whether any plugin has `on_daily`.
+    daily_hooks: bool,
 }
 
-struct PluginSlot {
+pub(crate) struct PluginSlot {
     plugin: Arc<dyn Plugin>,
     /// Which workflows list it, by index.
     workflows: Vec<bool>,
+    /// Which hooks it has, by [`plugin::Hook`] as an index.
+    hooks: [bool; 4],
+    /// The calendar of the first workflow that lists it: working days for
+    /// its hooks that concern no workflow in particular (`on_daily`, events
+    /// with no step).
+    calendar: usize,
 }
 
 impl std::fmt::Debug for Engine {
@@ -214,20 +225,37 @@ impl Engine {
             plan: plan::Plan::new(rules.into())?,
             reckoner,
             plugins: Vec::new(),
+            timed_hooks: false,
+            daily_hooks: false,
         })
     }
 
     /// Adds a plugin. It hears the events and deadlines of the workflows
     /// that list it by name.
     pub fn with_plugin(mut self, plugin: Arc<dyn Plugin>) -> Engine {
-        let workflows = self
+        let workflows: Vec<bool> = self
             .plan
             .rules
             .workflows
             .iter()
             .map(|w| w.plugins.iter().any(|p| p == plugin.name()))
             .collect();
-        self.plugins.push(PluginSlot { plugin, workflows });
+        let hooks = plugin::Hook::ALL.map(|hook| plugin.has_hook(hook));
+        let calendar = workflows
+            .iter()
+            .position(|&listed| listed)
+            .or((!workflows.is_empty()).then_some(0))
+            .and_then(|w| self.plan.workflows.get(w))
+            .map_or(0, |w| w.calendar);
+        self.timed_hooks |=
+            hooks[plugin::Hook::Approaching as usize] || hooks[plugin::Hook::Breach as usize];
+        self.daily_hooks |= hooks[plugin::Hook::Daily as usize];
+        self.plugins.push(PluginSlot {
+            plugin,
+            workflows,
+            hooks,
+            calendar,
+        });
         self
     }
 

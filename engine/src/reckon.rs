@@ -118,6 +118,12 @@ pub trait Reckoner: Send + Sync {
     /// working. `None` if the calendar is unknown or the date out of range.
     fn due(&self, calendar: usize, anchor: &At, period: Period) -> Option<Arc<Worked>>;
 
+    /// When `period` after `anchor` falls due, without the working: what
+    /// replay needs to know when time passes it.
+    fn due_moment(&self, calendar: usize, anchor: &At, period: Period) -> Option<Due> {
+        self.due(calendar, anchor, period).map(|worked| worked.due)
+    }
+
     /// When a deadline `due` starts to be approaching: `warn` before it.
     fn warn_from(&self, calendar: usize, due: Due, warn: Period) -> Option<Due>;
 
@@ -256,6 +262,14 @@ impl Reckoner for Calendars {
             cache.insert(key, worked.clone());
         });
         Some(worked)
+    }
+
+    fn due_moment(&self, calendar: usize, anchor: &At, period: Period) -> Option<Due> {
+        self.calendars
+            .get(calendar)?
+            .due(moment(anchor), period)
+            .ok()
+            .map(to_due)
     }
 
     fn warn_from(&self, calendar: usize, due: Due, warn: Period) -> Option<Due> {

@@ -5,7 +5,8 @@ use crate::Engine;
 use crate::ingest::{CaseEvent, FactChange, Value as FactValue};
 use crate::plan::{AnchorPlan, CondPlan, EffectPlan, RuleIx, SchedulePlan, StepIx};
 use crate::plugin::{
-    ActionRecord, CaseView, EventView, HistorySummary, Hook, HookError, HookResult, PluginAction,
+    ActionRecord, CaseView, EventView, HistorySummary, Hook, HookError, NextDaily, OccurrenceTimes,
+    PluginAction,
 };
 use crate::reckon::{Due, Worked};
 use crate::state::{
@@ -83,6 +84,10 @@ struct Occ {
     frozen: Option<Box<Resolved>>,
     warned: bool,
     breached: bool,
+    /// When its deadline warns and falls, remembered with the anchor they
+    /// were counted from (the anchor moves only when a start event moves
+    /// it): replay time is checked against them after every event.
+    moments: std::cell::Cell<Option<(At, Due, Option<Due>)>>,
 }
 
 impl Occ {
@@ -103,6 +108,18 @@ struct Ep {
     number: u32,
     started: At,
     ended: Option<At>,
+}
+
+/// When a plugin's daily hook runs for this case.
+#[derive(Debug, Clone, Copy, Default)]
+struct Daily {
+    /// The day it is next called at the end of; `None` until an event.
+    next: Option<Date>,
+    /// The last day it was called.
+    last: Option<Date>,
+    /// Whether `next` is the day the hook asked for: events before it do
+    /// not call it.
+    asked: bool,
 }
 
 struct Requirement {
@@ -132,6 +149,14 @@ enum How {
     First,
     Latest,
     Previous,
+}
+
+/// When a deadline falls and warns, and where it counts from (`None` for a
+/// plugin's requirement, or a deadline kept as it stood).
+struct Reckoned {
+    worked: Arc<Worked>,
+    warn_from: Option<Due>,
+    hit: Option<Hit>,
 }
 
 /// A deadline worked out, before judging its status.
@@ -171,7 +196,10 @@ pub(crate) struct Replay<'a> {
     hook_errors: Vec<HookError>,
     requirements: Vec<Requirement>,
     clock: Timestamp,
-    last_daily: Option<Date>,
+    /// Per plugin, when its daily hook is next called.
+    daily: Vec<Daily>,
+    /// The facts the event being applied changed, by index in its facts.
+    changed_facts: Vec<usize>,
     now: At,
     event_ix: u32,
 }
@@ -213,7 +241,8 @@ pub(crate) fn replay(
             .start_instant()
             .checked_sub(jiff::SignedDuration::from_nanos(1))
             .unwrap_or(Timestamp::MIN),
-        last_daily: None,
+        daily: vec![Daily::default(); engine.plugins.len()],
+        changed_facts: Vec::new(),
         now: first,
         event_ix: 0,
     };
@@ -235,8 +264,10 @@ impl<'a> Replay<'a> {
         self.event_ix = i;
         self.now = event.at;
         self.happened.clear();
+        self.changed_facts.clear();
+        let listen = !self.engine.plugins.is_empty();
         if let Some(facts) = &event.facts {
-            for FactChange { name, value } in facts.iter() {
+            for (index, FactChange { name, value }) in facts.iter().enumerate() {
                 if &**name == "worker" {
                     let before = self.facts.get("worker");
                     if before.is_some() && before != value.as_ref() {
@@ -263,6 +294,9 @@ impl<'a> Replay<'a> {
                         name: name.clone(),
                         value: value.as_ref().map(FactValue::to_fact),
                     });
+                }
+                if changed && listen {
+                    self.changed_facts.push(index);
                 }
             }
         }
@@ -402,6 +436,7 @@ impl<'a> Replay<'a> {
             frozen: None,
             warned: false,
             breached: false,
+            moments: std::cell::Cell::new(None),
         });
         if let Some(rule) = rule
             && let AnchorPlan::Event {
@@ -638,6 +673,16 @@ impl<'a> Replay<'a> {
         }
     }
 
+    /// The event by which occurrence `o` reached `milestone` (its opening
+    /// event, for a start that no start event recorded).
+    fn milestone_event(&self, o: u32, milestone: Milestone) -> u32 {
+        let occ = &self.occs[o as usize];
+        match milestone {
+            Milestone::Started => occ.start.map_or(occ.opened_during, |(_, e)| e),
+            Milestone::Completed => occ.completed.map_or(u32::MAX, |(_, _, e)| e),
+        }
+    }
+
     /// Where occurrence `o`'s timescale counts from.
     fn anchor(&self, o: u32, anchor: AnchorPlan) -> Option<Hit> {
         let occ = &self.occs[o as usize];
@@ -731,13 +776,15 @@ impl<'a> Replay<'a> {
         let same_workflow = self.same_workflow(o, step);
         let list = &self.by_step[step as usize];
         let end = list.partition_point(|&x| x <= o);
-        let limit = occ.opened.order_key();
         for &c in list[..end].iter().rev() {
             if same_workflow && self.occs[c as usize].episode != occ.episode {
                 break;
             }
+            // Events apply one by one in order, so "no later than `o`
+            // opened" is "by an event no later than the one that opened
+            // it": an event at the same moment but after it does not count.
             if let Some(at) = self.milestone_at(c, milestone)
-                && (c == o || at.order_key() <= limit)
+                && (c == o || self.milestone_event(c, milestone) <= occ.opened_during)
             {
                 return Some(Hit {
                     occ: c,
@@ -750,51 +797,77 @@ impl<'a> Replay<'a> {
         None
     }
 
-    /// Works out occurrence `o`'s deadline, or says why it has none
-    /// (`Err(Some(note))`; `Err(None)` for a step with no timescale).
-    fn resolve(&self, o: u32) -> Result<Resolved, Option<String>> {
+    /// When occurrence `o` is due and warned, remembered while its anchor
+    /// stays where it was.
+    fn moments(&self, o: u32) -> Option<(Due, Option<Due>)> {
+        let occ = &self.occs[o as usize];
+        if let Some(frozen) = &occ.frozen {
+            return Some((frozen.reckoning.due, frozen.warn_from));
+        }
+        // A requirement counts from a fixed moment; a rule from its anchor.
+        let (anchor, period, warn) = match (occ.required, occ.rule) {
+            (Some(q), _) => {
+                let requirement = &self.requirements[q as usize];
+                let at = At::Instant {
+                    timestamp: requirement.at,
+                    offset: Offset::UTC,
+                };
+                (at, requirement.period, None)
+            }
+            (None, Some(rule)) => {
+                let rule = &self.engine.plan.due_rules[rule as usize];
+                (self.anchor(o, rule.anchor)?.at, rule.period, rule.warn)
+            }
+            (None, None) => return None,
+        };
+        if let Some((known, due, warn)) = occ.moments.get()
+            && known == anchor
+        {
+            return Some((due, warn));
+        }
+        let calendar = self.calendar_of(o);
+        let reckoner = &self.engine.reckoner;
+        let due = reckoner.due_moment(calendar, &anchor, period)?;
+        let warn_from = warn.and_then(|w| reckoner.warn_from(calendar, due, w));
+        occ.moments.set(Some((anchor, due, warn_from)));
+        Some((due, warn_from))
+    }
+
+    /// Works out when occurrence `o` is due and warned, without the words:
+    /// what the hooks need to know when replay time passes them.
+    fn reckon(&self, o: u32) -> Result<Reckoned, Option<String>> {
         let plan = &self.engine.plan;
         let occ = &self.occs[o as usize];
-        let step = &plan.steps[occ.step as usize];
-        let workflow = &plan.workflows[step.workflow];
-        let calendar = workflow.calendar;
         if let Some(frozen) = &occ.frozen {
-            return Ok((**frozen).clone());
+            return Ok(Reckoned {
+                worked: frozen.reckoning.clone(),
+                warn_from: frozen.warn_from,
+                hit: None,
+            });
         }
+        let step = &plan.steps[occ.step as usize];
+        let calendar = self.calendar_of(o);
+        let uncountable = || {
+            Some(format!(
+                "no deadline for `{}` occurrence {}: the calendar could not count it",
+                step.id, occ.number
+            ))
+        };
         if let Some(q) = occ.required {
             let requirement = &self.requirements[q as usize];
-            let plugin = self.engine.plugins[requirement.plugin].plugin.name();
             let at = At::Instant {
                 timestamp: requirement.at,
                 offset: Offset::UTC,
             };
-            let reckoning = self
+            let worked = self
                 .engine
                 .reckoner
                 .due(calendar, &at, requirement.period)
-                .ok_or_else(|| {
-                    Some(format!(
-                        "no deadline for `{}` occurrence {}: the calendar could not count it",
-                        step.id, occ.number
-                    ))
-                })?;
-            let explanation = explain(
-                &reckoning,
-                requirement.period,
-                &format!("plugin `{plugin}` required it"),
-                None,
-                "",
-                Some(&format!("local requirement of plugin `{plugin}`")),
-            );
-            return Ok(Resolved {
-                reckoning,
-                calendar,
+                .ok_or_else(uncountable)?;
+            return Ok(Reckoned {
+                worked,
                 warn_from: None,
-                explanation,
-                source: Some(format!("plugin `{plugin}`").into()),
-                local: true,
-                rule: format!("plugin `{plugin}`").into(),
-                anchor_event: None,
+                hit: None,
             });
         }
         let Some(rule_ix) = occ.rule else {
@@ -817,10 +890,7 @@ impl<'a> Replay<'a> {
                 } => format!(
                     "`{}` {}",
                     plan.steps[anchor as usize].id,
-                    match milestone {
-                        Milestone::Started => "started",
-                        Milestone::Completed => "completed",
-                    }
+                    milestone_word(milestone)
                 ),
             };
             return Err(Some(format!(
@@ -828,19 +898,65 @@ impl<'a> Replay<'a> {
                 step.id, occ.number
             )));
         };
-        let reckoning = self
+        let worked = self
             .engine
             .reckoner
             .due(calendar, &hit.at, rule.period)
-            .ok_or_else(|| {
-                Some(format!(
-                    "no deadline for `{}` occurrence {}: the calendar could not count it",
-                    step.id, occ.number
-                ))
-            })?;
+            .ok_or_else(uncountable)?;
         let warn_from = rule
             .warn
-            .and_then(|w| self.engine.reckoner.warn_from(calendar, reckoning.due, w));
+            .and_then(|w| self.engine.reckoner.warn_from(calendar, worked.due, w));
+        Ok(Reckoned {
+            worked,
+            warn_from,
+            hit: Some(hit),
+        })
+    }
+
+    /// Works out occurrence `o`'s deadline, or says why it has none
+    /// (`Err(Some(note))`; `Err(None)` for a step with no timescale).
+    fn resolve(&self, o: u32) -> Result<Resolved, Option<String>> {
+        let plan = &self.engine.plan;
+        let occ = &self.occs[o as usize];
+        if let Some(frozen) = &occ.frozen {
+            return Ok((**frozen).clone());
+        }
+        let calendar = self.calendar_of(o);
+        let Reckoned {
+            worked: reckoning,
+            warn_from,
+            hit,
+        } = self.reckon(o)?;
+        let (Some(hit), Some(rule_ix)) = (hit, occ.rule) else {
+            // A plugin's requirement.
+            let plugin = occ
+                .required
+                .map(|q| self.requirements[q as usize].plugin)
+                .map_or("", |p| self.engine.plugins[p].plugin.name());
+            let period = occ
+                .required
+                .map(|q| self.requirements[q as usize].period)
+                .unwrap_or(Period::new(1, duly_calendar::Unit::WorkingDays));
+            let explanation = explain(
+                &reckoning,
+                period,
+                &format!("plugin `{plugin}` required it"),
+                None,
+                "",
+                Some(&format!("local requirement of plugin `{plugin}`")),
+            );
+            return Ok(Resolved {
+                reckoning,
+                calendar,
+                warn_from: None,
+                explanation,
+                source: Some(format!("plugin `{plugin}`").into()),
+                local: true,
+                rule: format!("plugin `{plugin}`").into(),
+                anchor_event: None,
+            });
+        };
+        let rule = &plan.due_rules[rule_ix as usize];
         let anchor_occ = &self.occs[hit.occ as usize];
         let anchor_step = &plan.steps[anchor_occ.step as usize];
         let anchor_event = match hit.milestone {
@@ -959,6 +1075,25 @@ impl<'a> Replay<'a> {
             .collect()
     }
 
+    pub(crate) fn is_open(&self, step: &str) -> bool {
+        self.engine
+            .plan
+            .by_id
+            .get(step)
+            .is_some_and(|&s| !self.open[s as usize].is_empty())
+    }
+
+    pub(crate) fn occurrence_times(&self) -> impl Iterator<Item = OccurrenceTimes<'_>> {
+        let plan = &self.engine.plan;
+        self.occs.iter().map(|o| OccurrenceTimes {
+            step: &plan.steps[o.step as usize].id,
+            opened: o.opened,
+            started: *o.started(),
+            completed: o.completed.map(|(at, _, _)| at),
+            closed: o.closed.map(|(at, _)| at),
+        })
+    }
+
     pub(crate) fn open_step_ids(&self) -> Vec<&str> {
         let plan = &self.engine.plan;
         self.occs
@@ -969,40 +1104,60 @@ impl<'a> Replay<'a> {
     }
 
     pub(crate) fn history(&self, now: Timestamp) -> HistorySummary {
-        let plan = &self.engine.plan;
         let today = duly_calendar::local_date(now);
+        HistorySummary {
+            referrals_last_12_months: self.referrals_last_12_months(today),
+            worker_changes_last_12_months: self.worker_changes_last_12_months(today),
+            days_since_last_visit: self.days_since_last_visit(today),
+            missing_episodes_last_30_days: self.missing_episodes_last_30_days(today),
+        }
+    }
+
+    /// Occurrences of step `id` opened after `since`.
+    fn opened_since(&self, id: &str, since: Date) -> u32 {
+        self.engine.plan.by_id.get(id).map_or(0, |&s| {
+            self.by_step[s as usize]
+                .iter()
+                .filter(|&&o| self.occs[o as usize].opened.local_date() > since)
+                .count() as u32
+        })
+    }
+
+    pub(crate) fn referrals_last_12_months(&self, today: Date) -> u32 {
         let year_ago = today
             .checked_sub(jiff::Span::new().months(12))
             .unwrap_or(today);
-        let month_ago = today
-            .checked_sub(jiff::Span::new().days(30))
+        self.opened_since("referral", year_ago)
+    }
+
+    pub(crate) fn worker_changes_last_12_months(&self, today: Date) -> u32 {
+        let year_ago = today
+            .checked_sub(jiff::Span::new().months(12))
             .unwrap_or(today);
-        let opened_since = |id: &str, since: Date| {
-            plan.by_id.get(id).map_or(0, |&s| {
-                self.by_step[s as usize]
-                    .iter()
-                    .filter(|&&o| self.occs[o as usize].opened.local_date() > since)
-                    .count() as u32
-            })
-        };
+        self.worker_changes
+            .iter()
+            .filter(|d| **d > year_ago)
+            .count() as u32
+    }
+
+    pub(crate) fn days_since_last_visit(&self, today: Date) -> Option<i64> {
+        let plan = &self.engine.plan;
         let last_visit = self
             .occs
             .iter()
             .filter(|o| plan.steps[o.step as usize].id.ends_with("visit"))
             .filter_map(|o| o.completed.map(|(at, _, _)| at.local_date()))
             .max();
-        HistorySummary {
-            referrals_last_12_months: opened_since("referral", year_ago),
-            worker_changes_last_12_months: self
-                .worker_changes
-                .iter()
-                .filter(|d| **d > year_ago)
-                .count() as u32,
-            days_since_last_visit: last_visit
-                .and_then(|d| d.until(today).ok())
-                .map(|span| i64::from(span.get_days())),
-            missing_episodes_last_30_days: opened_since("missing_episode", month_ago),
-        }
+        last_visit
+            .and_then(|d| d.until(today).ok())
+            .map(|span| i64::from(span.get_days()))
+    }
+
+    pub(crate) fn missing_episodes_last_30_days(&self, today: Date) -> u32 {
+        let month_ago = today
+            .checked_sub(jiff::Span::new().days(30))
+            .unwrap_or(today);
+        self.opened_since("missing_episode", month_ago)
     }
 
     fn finish(mut self, as_of: AsOf, errors: Vec<EventError>) -> CaseState {
@@ -1127,111 +1282,182 @@ impl<'a> Replay<'a> {
     /// Moves replay time forward to `to`, calling the approaching, breach
     /// and daily hooks for every moment passed, in time order.
     fn advance(&mut self, to: Timestamp) {
-        if self.engine.plugins.is_empty() {
+        let engine = self.engine;
+        if !engine.timed_hooks && !engine.daily_hooks {
+            self.clock = self.clock.max(to);
             return;
         }
+        // Warning and due moments up to `to`, latest first; worked out again
+        // only when a hook opens an occurrence.
+        let mut timed: Vec<(Timestamp, u8, u32)> = Vec::new();
+        let mut scanned = None;
         loop {
-            let mut next: Option<(Timestamp, u8, u32)> = None;
-            // Only open occurrences can pass a warning or a due moment.
-            for o in self.open.iter().flatten().map(|&o| o as usize) {
-                let occ = &self.occs[o];
-                if occ.warned && occ.breached {
-                    continue;
-                }
-                let Ok(resolved) = self.resolve(o as u32) else {
-                    continue;
-                };
-                let mut consider = |moment: Timestamp, kind: u8| {
-                    if moment > self.clock
-                        && moment <= to
-                        && next.is_none_or(|n| (moment, kind, o as u32) < n)
-                    {
-                        next = Some((moment, kind, o as u32));
-                    }
-                };
-                if !occ.warned
-                    && let Some(warn) = resolved.warn_from
-                {
-                    let moment = match warn {
-                        Due::Day(day) => start_of_day(day),
-                        Due::Instant(t) => t,
-                    };
-                    consider(moment, 0);
-                }
-                if !occ.breached {
-                    consider(resolved.reckoning.due.passes_at(), 1);
-                }
+            if engine.timed_hooks && scanned != Some(self.occs.len()) {
+                timed = self.timed_moments(to);
+                scanned = Some(self.occs.len());
             }
-            if self
-                .engine
-                .plugins
-                .iter()
-                .any(|p| p.plugin.has_daily_hook())
-            {
-                let day = match self.last_daily {
-                    Some(day) => day.tomorrow().ok(),
-                    None => Some(self.now.local_date()),
-                };
-                if let Some(day) = day {
-                    let end = AsOf::end_of(day).instant;
-                    if end > self.clock && end <= to && next.is_none_or(|n| (end, 2, 0) < n) {
-                        next = Some((end, 2, 0));
-                    }
+            let mut next = timed.last().copied();
+            // The end of the earliest day a daily hook waits for. A hook
+            // woken during the calls of a day it was not yet called on is
+            // called that same day, hence `>=`.
+            if let Some(day) = self.daily.iter().filter_map(|d| d.next).min() {
+                let end = end_of_day(day);
+                if end >= self.clock && end <= to && next.is_none_or(|n| (end, 2, 0) < n) {
+                    next = Some((end, 2, 0));
                 }
             }
             let Some((moment, kind, o)) = next else { break };
             self.clock = moment;
             match kind {
                 0 | 1 => {
-                    let breach = kind == 1;
-                    if breach {
-                        self.occs[o as usize].breached = true;
-                        self.occs[o as usize].warned = true;
-                    } else {
-                        self.occs[o as usize].warned = true;
-                    }
-                    let Ok(resolved) = self.resolve(o) else {
-                        continue;
-                    };
-                    let deadline = self.deadline(o, resolved, moment);
-                    let workflow =
-                        self.engine.plan.steps[self.occs[o as usize].step as usize].workflow;
-                    let hook = if breach {
-                        Hook::Breach
-                    } else {
-                        Hook::Approaching
-                    };
-                    let about = format!("{}#{}", deadline.step, deadline.occurrence);
-                    for p in 0..self.engine.plugins.len() {
-                        if !self.engine.plugins[p].workflows[workflow] {
-                            continue;
-                        }
-                        self.call(p, hook, moment, &about, |plugin, view| {
-                            if breach {
-                                plugin.on_breach(view, &deadline)
-                            } else {
-                                plugin.on_approaching(view, &deadline)
-                            }
-                        });
-                    }
+                    timed.pop();
+                    self.passed(o, kind == 1, moment);
                 }
-                _ => {
-                    let day = duly_calendar::local_date(moment);
-                    self.last_daily = Some(day);
-                    let about = day.to_string();
-                    for p in 0..self.engine.plugins.len() {
-                        if self.engine.plugins[p].plugin.has_daily_hook() {
-                            self.call(p, Hook::Daily, moment, &about, |plugin, view| {
-                                plugin.on_daily(view, day)
-                            });
-                        }
-                    }
-                }
+                _ => self.daily_calls(moment),
             }
         }
         if to > self.clock {
             self.clock = to;
         }
+    }
+
+    /// The warning and due moments of open occurrences after the clock and
+    /// up to `to`, latest first.
+    fn timed_moments(&self, to: Timestamp) -> Vec<(Timestamp, u8, u32)> {
+        let mut moments = Vec::new();
+        for o in self.open.iter().flatten().map(|&o| o as usize) {
+            let occ = &self.occs[o];
+            if occ.warned && occ.breached {
+                continue;
+            }
+            let Some((due, warn_from)) = self.moments(o as u32) else {
+                continue;
+            };
+            let mut consider = |moment: Timestamp, kind: u8| {
+                if moment > self.clock && moment <= to {
+                    moments.push((moment, kind, o as u32));
+                }
+            };
+            if !occ.warned
+                && let Some(warn) = warn_from
+            {
+                consider(moment_of(warn), 0);
+            }
+            if !occ.breached {
+                consider(passes_at(due), 1);
+            }
+        }
+        moments.sort_unstable_by(|a, b| b.cmp(a));
+        moments
+    }
+
+    /// Replay time passed the warning (or due) moment of occurrence `o`.
+    fn passed(&mut self, o: u32, breach: bool, moment: Timestamp) {
+        let occ = &mut self.occs[o as usize];
+        occ.warned = true;
+        if breach {
+            occ.breached = true;
+        }
+        let hook = if breach {
+            Hook::Breach
+        } else {
+            Hook::Approaching
+        };
+        let step = &self.engine.plan.steps[self.occs[o as usize].step as usize];
+        let workflow = step.workflow;
+        let listening = |slot: &crate::PluginSlot| {
+            slot.workflows[workflow]
+                && slot.hooks[hook as usize]
+                && slot.plugin.watches_deadline(&step.id)
+        };
+        if !self.engine.plugins.iter().any(listening) {
+            return;
+        }
+        let Ok(resolved) = self.resolve(o) else {
+            return;
+        };
+        let deadline = self.deadline(o, resolved, moment);
+        let calendar = self.engine.plan.workflows[workflow].calendar;
+        let about = format!("{}#{}", deadline.step, deadline.occurrence);
+        for p in 0..self.engine.plugins.len() {
+            if !listening(&self.engine.plugins[p]) {
+                continue;
+            }
+            let actions = self.call(p, hook, moment, calendar, |plugin, view| {
+                if breach {
+                    plugin.on_breach(view, &deadline)
+                } else {
+                    plugin.on_approaching(view, &deadline)
+                }
+            });
+            for action in actions.into_iter().flatten() {
+                self.act(p, hook, moment, &about, action);
+            }
+        }
+    }
+
+    /// Calls the daily hooks waiting for the day that ends at `moment`.
+    fn daily_calls(&mut self, moment: Timestamp) {
+        let day = duly_calendar::local_date(moment);
+        for p in 0..self.engine.plugins.len() {
+            if self.daily[p].next != Some(day) {
+                continue;
+            }
+            self.daily[p] = Daily {
+                next: None,
+                last: Some(day),
+                asked: false,
+            };
+            let calendar = self.engine.plugins[p].calendar;
+            let result = self.call(p, Hook::Daily, moment, calendar, |plugin, view| {
+                plugin.on_daily(view, day)
+            });
+            let (asked, on) = match result {
+                Some((actions, next)) => {
+                    let about = day.to_string();
+                    for action in actions {
+                        self.act(p, Hook::Daily, moment, &about, action);
+                    }
+                    match next {
+                        NextDaily::Tomorrow => (day.tomorrow().ok(), false),
+                        NextDaily::On(later) if later > day => (Some(later), true),
+                        NextDaily::On(_) => (day.tomorrow().ok(), false),
+                        NextDaily::AfterNextEvent => (None, false),
+                    }
+                }
+                // A failing hook waits for the next event rather than
+                // failing again every day.
+                None => (None, false),
+            };
+            let state = &mut self.daily[p];
+            // A `require`, or `check_again_on`, during the call may have
+            // asked already.
+            state.next = match (state.next, asked) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if on && state.next == asked {
+                state.asked = true;
+            }
+        }
+    }
+
+    /// Asks for plugin `p`'s daily hook at the end of `day` (or the next day
+    /// if it was already called on `day`), unless the hook asked to be
+    /// called next on a day of its own.
+    fn wake(&mut self, p: usize, day: Date) {
+        let state = &mut self.daily[p];
+        if state.asked {
+            return;
+        }
+        let day = match state.last {
+            Some(last) if last >= day => match last.tomorrow() {
+                Ok(next) => next,
+                Err(_) => return,
+            },
+            _ => day,
+        };
+        state.next = Some(state.next.map_or(day, |n| n.min(day)));
     }
 
     fn hook_event(&mut self, i: u32) {
@@ -1242,6 +1468,7 @@ impl<'a> Replay<'a> {
         let event = &self.events[i as usize];
         let workflow = event.step().map(|s| plan.steps[s as usize].workflow);
         let step = event.step().map(|s| &plan.steps[s as usize]);
+        let changed = std::mem::take(&mut self.changed_facts);
         let view = EventView {
             id: &event.id,
             at: &event.at,
@@ -1250,80 +1477,113 @@ impl<'a> Replay<'a> {
             outcome: step
                 .zip(event.outcome())
                 .map(|(s, o)| &*s.outcomes[o as usize]),
+            facts: event.facts.as_deref().unwrap_or(&[]),
+            changed: &changed,
         };
         let moment = event.at.start_instant().max(self.clock);
+        let day = event.at.local_date();
         self.happened.clear();
         for p in 0..self.engine.plugins.len() {
-            if workflow.is_some_and(|w| !self.engine.plugins[p].workflows[w]) {
+            let slot = &self.engine.plugins[p];
+            if workflow.is_some_and(|w| !slot.workflows[w]) {
                 continue;
             }
-            self.call(p, Hook::Event, moment, &event.id, |plugin, case| {
+            if slot.hooks[Hook::Daily as usize] && slot.plugin.daily_on_events() {
+                self.wake(p, day);
+            }
+            if !slot.hooks[Hook::Event as usize] || !slot.plugin.watches_event(&view) {
+                continue;
+            }
+            let calendar = workflow.map_or(slot.calendar, |w| plan.workflows[w].calendar);
+            let actions = self.call(p, Hook::Event, moment, calendar, |plugin, case| {
                 plugin.on_event(case, &view)
             });
+            for action in actions.into_iter().flatten() {
+                self.act(p, Hook::Event, moment, view.id, action);
+            }
         }
+        self.changed_facts = changed;
         self.after_event();
     }
 
-    fn call(
+    /// Calls one hook of plugin `p`; a failure (or a panic) is recorded as
+    /// a hook error, and the replay goes on.
+    fn call<R>(
         &mut self,
         p: usize,
         hook: Hook,
         moment: Timestamp,
-        about: &str,
-        run: impl FnOnce(&dyn crate::plugin::Plugin, &CaseView<'_>) -> HookResult,
-    ) {
-        let plugin = self.engine.plugins[p].plugin.clone();
-        let result = {
+        calendar: usize,
+        run: impl FnOnce(&dyn crate::plugin::Plugin, &CaseView<'_>) -> Result<R, String>,
+    ) -> Option<R> {
+        let plugin = self.engine.plugins[p].plugin.as_ref();
+        let (result, asked) = {
             let view = CaseView {
                 replay: self,
                 now: moment,
+                calendar,
+                asked: std::cell::Cell::new(None),
             };
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(plugin.as_ref(), &view)))
-                .unwrap_or_else(|_| Err("the hook stopped unexpectedly".to_owned()))
+            let result =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(plugin, &view)))
+                    .unwrap_or_else(|_| Err("the hook stopped unexpectedly".to_owned()));
+            (result, view.asked.get())
         };
+        if let Some(day) = asked {
+            self.ask(p, day, duly_calendar::local_date(moment));
+        }
         match result {
-            Ok(actions) => {
-                for action in actions {
-                    self.act(p, hook, moment, about, action);
-                }
+            Ok(result) => Some(result),
+            Err(message) => {
+                self.hook_error(p, hook, moment, message);
+                None
             }
-            Err(message) => self.hook_errors.push(HookError {
-                plugin: plugin.name().to_owned(),
-                hook,
-                case: self.case.to_owned(),
-                at: moment,
-                message,
-            }),
         }
     }
 
+    /// Plugin `p` asked, on `today`, for its daily hook on `day` (never
+    /// twice a day, never in the past).
+    fn ask(&mut self, p: usize, day: Date, today: Date) {
+        let state = &mut self.daily[p];
+        let earliest = match state.last {
+            Some(last) if last >= today => match last.tomorrow() {
+                Ok(next) => next,
+                Err(_) => return,
+            },
+            _ => today,
+        };
+        let day = day.max(earliest);
+        state.next = Some(state.next.map_or(day, |n| n.min(day)));
+        state.asked = true;
+    }
+
+    fn hook_error(&mut self, p: usize, hook: Hook, moment: Timestamp, message: String) {
+        self.hook_errors.push(HookError {
+            plugin: self.engine.plugins[p].plugin.name().to_owned(),
+            hook,
+            case: self.case.to_owned(),
+            at: moment,
+            message,
+        });
+    }
+
     fn act(&mut self, p: usize, hook: Hook, moment: Timestamp, about: &str, action: PluginAction) {
-        let plugin = self.engine.plugins[p].plugin.clone();
+        let plugin = self.engine.plugins[p].plugin.as_ref();
         if let PluginAction::Require {
             step, count, unit, ..
         } = &action
         {
             let Some(&s) = self.engine.plan.by_id.get(step.as_str()) else {
-                self.hook_errors.push(HookError {
-                    plugin: plugin.name().to_owned(),
-                    hook,
-                    case: self.case.to_owned(),
-                    at: moment,
-                    message: format!(
-                        "`require` names unknown step `{}`",
-                        crate::ingest::shorten(step)
-                    ),
-                });
+                // The step is not echoed: a script could have built it from
+                // a fact. `duly check` catches a misspelt written id.
+                let message =
+                    "`require` names a step the rules do not have; check its spelling".to_owned();
+                self.hook_error(p, hook, moment, message);
                 return;
             };
             if *count == 0 {
-                self.hook_errors.push(HookError {
-                    plugin: plugin.name().to_owned(),
-                    hook,
-                    case: self.case.to_owned(),
-                    at: moment,
-                    message: "`require` needs a count of at least 1".to_owned(),
-                });
+                let message = "`require` needs a count of at least 1".to_owned();
+                self.hook_error(p, hook, moment, message);
                 return;
             }
             let q = self.requirements.len() as u32;
@@ -1339,6 +1599,18 @@ impl<'a> Replay<'a> {
             };
             self.open_occ(s, CauseIx::Plugin(q), Opening::Required(q));
             self.now = saved;
+            // A new open step is news to every daily hook of its workflow.
+            let workflow = self.engine.plan.steps[s as usize].workflow;
+            let day = duly_calendar::local_date(moment);
+            for other in 0..self.engine.plugins.len() {
+                let slot = &self.engine.plugins[other];
+                if slot.workflows[workflow]
+                    && slot.hooks[Hook::Daily as usize]
+                    && slot.plugin.daily_on_events()
+                {
+                    self.wake(other, day);
+                }
+            }
         }
         self.actions.push(ActionRecord {
             plugin: plugin.name().to_owned(),
@@ -1348,6 +1620,50 @@ impl<'a> Replay<'a> {
             about: about.to_owned(),
             action,
         });
+    }
+}
+
+/// The start of `day` in Europe/London, remembered per thread: replay asks
+/// for the same few days again and again, and the time-zone lookup is the
+/// slow part.
+fn day_start(day: Date) -> Timestamp {
+    const SLOTS: usize = 512;
+    thread_local! {
+        static STARTS: [std::cell::Cell<Option<(Date, Timestamp)>>; SLOTS] =
+            const { [const { std::cell::Cell::new(None) }; SLOTS] };
+    }
+    let slot = (i32::from(day.year()) * 366 + i32::from(day.day_of_year())).rem_euclid(SLOTS as i32)
+        as usize;
+    STARTS.with(|starts| match starts[slot].get() {
+        Some((known, start)) if known == day => start,
+        _ => {
+            let start = start_of_day(day);
+            starts[slot].set(Some((day, start)));
+            start
+        }
+    })
+}
+
+/// The last instant of `day` in Europe/London (as [`AsOf::end_of`]).
+fn end_of_day(day: Date) -> Timestamp {
+    let next = day.tomorrow().map(day_start).unwrap_or(Timestamp::MAX);
+    next.checked_sub(jiff::SignedDuration::from_nanos(1))
+        .unwrap_or(next)
+}
+
+/// When a warning starts: the start of its day, or its instant.
+fn moment_of(due: Due) -> Timestamp {
+    match due {
+        Due::Day(day) => day_start(day),
+        Due::Instant(t) => t,
+    }
+}
+
+/// As [`Due::passes_at`], with the start of a day remembered.
+fn passes_at(due: Due) -> Timestamp {
+    match due {
+        Due::Day(day) => day_start(day.tomorrow().unwrap_or(day)),
+        Due::Instant(_) => due.passes_at(),
     }
 }
 

@@ -43,13 +43,34 @@
 //! number = 2
 //! started = "2019-07-01"
 //! ended = "none"               # or a date
+//!
+//! [[action]]                   # a plugin's action (every field optional)
+//! plugin = "re_referral"
+//! kind = "flag"                # flag, escalate, require, note
+//! name = "management_review"   # a flag's name, or the step a `require` opens
+//! to = "team_manager"          # whom an escalation goes to
+//! at = "2024-05-01"            # the day it acted (or an RFC 3339 moment)
+//! hook = "on_event"
+//! reason_contains = "re-referral"
+//! count = 1                    # exactly this many such actions (default: at least one)
+//!
+//! [[no_action]]                # no such action (the same fields)
+//! plugin = "cp_visits"
+//! to = "head_of_service"
+//!
+//! [[plugin_error]]             # a hook that must fail
+//! plugin = "broken"
+//! message_contains = "stopped after"
 //! ```
 //!
 //! Line numbers count the lines of the events text (or file) from 1.
 //! Failures say what was expected and what the engine gave, in plain words.
-//! New kinds of expectation (plugin flags and escalations) are added as new
-//! tables and a [`Expectation`] implementation each.
+//! A plugin hook that fails is a failure of the scenario unless a
+//! `[[plugin_error]]` expects it. With `exhaustive_actions = true`, an
+//! action no `[[action]]` matches is a failure too. Each kind of
+//! expectation is a table and an [`Expectation`] implementation.
 
+use crate::plugin::{ActionRecord, HookError, moment_text};
 use crate::{AsOf, CaseState, Deadline, Engine, Lateness, RunOptions};
 use duly_events::EventError;
 use jiff::civil::Date;
@@ -91,6 +112,89 @@ pub struct Scenario {
     /// Episodes expected.
     #[serde(default)]
     pub episode: Vec<ExpectEpisode>,
+    /// Plugin actions expected.
+    #[serde(default)]
+    pub action: Vec<ExpectAction>,
+    /// Plugin actions that must not happen.
+    #[serde(default)]
+    pub no_action: Vec<NoAction>,
+    /// Plugin hooks that must fail.
+    #[serde(default)]
+    pub plugin_error: Vec<ExpectPluginError>,
+    /// Whether every plugin action must be matched by an `[[action]]`.
+    #[serde(default)]
+    pub exhaustive_actions: bool,
+}
+
+/// Which actions an `[[action]]` or `[[no_action]]` means: every field
+/// given must match.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionPattern {
+    /// The case; any case when not given.
+    #[serde(default)]
+    pub case: Option<String>,
+    /// The plugin's name.
+    #[serde(default)]
+    pub plugin: Option<String>,
+    /// `flag`, `escalate`, `require` or `note`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// A flag's name, or the step a `require` opens.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Whom an escalation goes to.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// The day (`YYYY-MM-DD`) or the moment (RFC 3339, as the output
+    /// writes it) it acted at.
+    #[serde(default)]
+    pub at: Option<String>,
+    /// The hook it acted in (`on_event` …).
+    #[serde(default)]
+    pub hook: Option<String>,
+    /// A piece of its reason (a note's text).
+    #[serde(default)]
+    pub reason_contains: Option<String>,
+}
+
+/// `[[action]]`: a plugin action that must happen.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectAction {
+    /// Which actions.
+    #[serde(flatten)]
+    pub pattern: ActionPattern,
+    /// Exactly how many; at least one when not given.
+    #[serde(default)]
+    pub count: Option<usize>,
+}
+
+/// `[[no_action]]`: a plugin action that must not happen.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoAction {
+    /// Which actions.
+    #[serde(flatten)]
+    pub pattern: ActionPattern,
+}
+
+/// `[[plugin_error]]`: a plugin hook that must fail.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectPluginError {
+    /// The case; any case when not given.
+    #[serde(default)]
+    pub case: Option<String>,
+    /// The plugin's name.
+    #[serde(default)]
+    pub plugin: Option<String>,
+    /// The hook (`on_event` …).
+    #[serde(default)]
+    pub hook: Option<String>,
+    /// A piece of the message.
+    #[serde(default)]
+    pub message_contains: Option<String>,
 }
 
 /// `[[expect]]`: a deadline and what must be true of it.
@@ -263,12 +367,15 @@ impl Scenario {
             errors,
             failures: Vec::new(),
         };
-        let checks: [&dyn Expectation; 5] = [
+        let checks: [&dyn Expectation; 8] = [
             &self.expect,
             &self.absent,
             &self.error,
             &self.note,
             &self.episode,
+            &self.action,
+            &self.no_action,
+            &self.plugin_error,
         ];
         for check in checks {
             check.check(&mut outcome);
@@ -295,7 +402,39 @@ impl Scenario {
             }
             outcome.failures.extend(surprises);
         }
+        self.check_plugins(&mut outcome);
         Ok(outcome)
+    }
+
+    /// A hook error no `[[plugin_error]]` expects, and (with
+    /// `exhaustive_actions`) an action no `[[action]]` matches, fail.
+    fn check_plugins(&self, outcome: &mut Outcome) {
+        let mut surprises = Vec::new();
+        for state in &outcome.states {
+            for error in &state.hook_errors {
+                if !self.plugin_error.iter().any(|e| e.matches(error)) {
+                    surprises.push(format!(
+                        "{error}; fix the plugin, or add a `[[plugin_error]]` if it should fail"
+                    ));
+                }
+            }
+            if self.exhaustive_actions {
+                for action in &state.actions {
+                    if !self
+                        .action
+                        .iter()
+                        .any(|e| e.pattern.matches(&state.case, action))
+                    {
+                        surprises.push(format!(
+                            "unexpected action of case `{}`: {}; list it, or remove `exhaustive_actions = true`",
+                            state.case,
+                            describe_action(action)
+                        ));
+                    }
+                }
+            }
+        }
+        outcome.failures.extend(surprises);
     }
 }
 
@@ -603,6 +742,193 @@ impl Expectation for ExpectEpisode {
             outcome
                 .failures
                 .push(format!("{who}: {}", problems.join("; ")));
+        }
+    }
+}
+
+impl ActionPattern {
+    /// Whether `action` of case `case` is one of those meant.
+    pub fn matches(&self, case: &str, action: &ActionRecord) -> bool {
+        let same = |expected: &Option<String>, got: Option<&str>| {
+            expected.as_deref().is_none_or(|e| Some(e) == got)
+        };
+        same(&self.case, Some(case))
+            && same(&self.plugin, Some(&action.plugin))
+            && same(&self.kind, Some(action.action.kind()))
+            && same(&self.name, action.action.name())
+            && same(&self.to, action.action.to())
+            && same(&self.hook, Some(action.hook.name()))
+            && self.at.as_deref().is_none_or(|at| {
+                if at.len() == 10 {
+                    duly_calendar::local_date(action.at).to_string() == at
+                } else {
+                    moment_text(action.at) == at
+                }
+            })
+            && self
+                .reason_contains
+                .as_deref()
+                .is_none_or(|r| action.action.reason().contains(r))
+    }
+
+    /// The actions meant, in plain words: ``a flag `review` by plugin `x` on 2024-05-01``.
+    fn describe(&self) -> String {
+        let mut text = match (&self.kind, &self.name, &self.to) {
+            (Some(kind), _, Some(to)) => format!("{} to `{to}`", article(kind)),
+            (None, _, Some(to)) => format!("an escalation to `{to}`"),
+            (Some(kind), Some(name), None) => format!("{} `{name}`", article(kind)),
+            (None, Some(name), None) => format!("an action `{name}`"),
+            (Some(kind), None, None) => article(kind),
+            (None, None, None) => "an action".into(),
+        };
+        if let Some(plugin) = &self.plugin {
+            let _ = write!(text, " by plugin `{plugin}`");
+        }
+        if let Some(hook) = &self.hook {
+            let _ = write!(text, " in `{hook}`");
+        }
+        if let Some(at) = &self.at {
+            let _ = write!(text, " on {at}");
+        }
+        if let Some(reason) = &self.reason_contains {
+            let _ = write!(text, " saying `{reason}`");
+        }
+        if let Some(case) = &self.case {
+            let _ = write!(text, " for case `{case}`");
+        }
+        text
+    }
+
+    /// The actions of the cases this pattern is about.
+    fn candidates<'a>(&self, outcome: &'a Outcome) -> Vec<(&'a str, &'a ActionRecord)> {
+        outcome
+            .states
+            .iter()
+            .filter(|s| self.case.as_deref().is_none_or(|c| c == s.case))
+            .flat_map(|s| s.actions.iter().map(move |a| (s.case.as_str(), a)))
+            .collect()
+    }
+}
+
+fn article(kind: &str) -> String {
+    match kind {
+        "escalate" => "an escalation".into(),
+        "require" => "a requirement".into(),
+        "flag" => "a flag".into(),
+        "note" => "a note".into(),
+        other => format!("a `{other}`"),
+    }
+}
+
+/// An action in plain words: ``escalate to `team_manager` by plugin `x` on
+/// 2024-05-01 (on_daily): reason``.
+fn describe_action(action: &ActionRecord) -> String {
+    let what = match (action.action.name(), action.action.to()) {
+        (_, Some(to)) => format!("{} to `{to}`", action.action.kind()),
+        (Some(name), None) => format!("{} `{name}`", action.action.kind()),
+        (None, None) => action.action.kind().to_owned(),
+    };
+    let mut text = format!(
+        "{what} by plugin `{}` on {} ({})",
+        action.plugin,
+        duly_calendar::local_date(action.at),
+        action.hook
+    );
+    if !action.action.reason().is_empty() {
+        let _ = write!(text, ": {}", action.action.reason());
+    }
+    text
+}
+
+fn describe_actions(actions: &[(&str, &ActionRecord)]) -> String {
+    if actions.is_empty() {
+        return "no actions".into();
+    }
+    actions
+        .iter()
+        .map(|(case, a)| format!("{} (case `{case}`)", describe_action(a)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Expectation for ExpectAction {
+    fn check(&self, outcome: &mut Outcome) {
+        let candidates = self.pattern.candidates(outcome);
+        let found = candidates
+            .iter()
+            .filter(|(case, a)| self.pattern.matches(case, a))
+            .count();
+        let ok = match self.count {
+            Some(count) => found == count,
+            None => found > 0,
+        };
+        if !ok {
+            let expected = match self.count {
+                Some(1) => format!("{} once", self.pattern.describe()),
+                Some(count) => format!("{} {count} times", self.pattern.describe()),
+                None => self.pattern.describe(),
+            };
+            outcome.failures.push(format!(
+                "expected {expected}, found {found}; got: {}",
+                describe_actions(&candidates)
+            ));
+        }
+    }
+}
+
+impl Expectation for NoAction {
+    fn check(&self, outcome: &mut Outcome) {
+        let candidates = self.pattern.candidates(outcome);
+        let found: Vec<(&str, &ActionRecord)> = candidates
+            .into_iter()
+            .filter(|(case, a)| self.pattern.matches(case, a))
+            .collect();
+        if !found.is_empty() {
+            outcome.failures.push(format!(
+                "expected no {}, got: {}",
+                self.pattern
+                    .describe()
+                    .trim_start_matches("a ")
+                    .trim_start_matches("an "),
+                describe_actions(&found)
+            ));
+        }
+    }
+}
+
+impl ExpectPluginError {
+    fn matches(&self, error: &HookError) -> bool {
+        self.case.as_deref().is_none_or(|c| c == error.case)
+            && self.plugin.as_deref().is_none_or(|p| p == error.plugin)
+            && self.hook.as_deref().is_none_or(|h| h == error.hook.name())
+            && self
+                .message_contains
+                .as_deref()
+                .is_none_or(|m| error.to_string().contains(m))
+    }
+}
+
+impl Expectation for ExpectPluginError {
+    fn check(&self, outcome: &mut Outcome) {
+        let errors: Vec<&HookError> = outcome.states.iter().flat_map(|s| &s.hook_errors).collect();
+        if !errors.iter().any(|e| self.matches(e)) {
+            let mut what = "expected a plugin error".to_owned();
+            if let Some(plugin) = &self.plugin {
+                let _ = write!(what, " of `{plugin}`");
+            }
+            if let Some(hook) = &self.hook {
+                let _ = write!(what, " in `{hook}`");
+            }
+            if let Some(case) = &self.case {
+                let _ = write!(what, " for case `{case}`");
+            }
+            if let Some(message) = &self.message_contains {
+                let _ = write!(what, " saying `{message}`");
+            }
+            let got: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            outcome
+                .failures
+                .push(format!("{what}; plugin errors: {}", list(&got)));
         }
     }
 }

@@ -237,7 +237,9 @@ fn build(
         .filter(|w| w.plugins.iter().any(|p| names.contains(p.as_str())))
         .map(|w| w.id.clone())
         .collect();
-    let daily = loaded.iter().any(|p| p.has_daily_hook());
+    let daily = loaded
+        .iter()
+        .any(|p| p.has_hook(duly_engine::plugin::Hook::Daily));
     let mut engine = Engine::new(rules)
         .map_err(|e| RulesFailure::plain(format!("the rules cannot run: {e}")))?;
     for plugin in loaded {

@@ -1,7 +1,9 @@
-//! The engine's scenario corpus (`tests/scenarios/`) and the national
-//! library's own scenarios (`rules/national/tests/`), run through `duly test`
-//! as policy leads run them. `cargo test --workspace` builds `duly` first;
-//! alone, run `cargo build -p duly-cli` before `cargo test -p duly-tests`.
+//! The engine's scenario corpus (`tests/scenarios/`), the national
+//! library's own scenarios (`rules/national/tests/`) and the example
+//! council's plugin scenarios (`rules/local/example-council/tests/`), run
+//! through `duly test` as policy leads run them. `cargo test --workspace`
+//! builds `duly` first; alone, run `cargo build -p duly-cli` before `cargo
+//! test -p duly-tests`.
 
 #![allow(clippy::unwrap_used, reason = "a test stops at its first failure")]
 
@@ -41,6 +43,13 @@ fn the_national_library_scenarios_pass() {
     let (ok, text) = run(&["rules/national/tests"]);
     assert!(ok, "{text}");
     assert!(text.trim_end().ends_with("6 passed, 0 failed"), "{text}");
+}
+
+#[test]
+fn the_example_council_plugin_scenarios_pass() {
+    let (ok, text) = run(&["rules/local/example-council/tests"]);
+    assert!(ok, "{text}");
+    assert!(text.trim_end().ends_with("7 passed, 0 failed"), "{text}");
 }
 
 #[test]
