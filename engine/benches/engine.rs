@@ -1,5 +1,7 @@
-//! Benchmarks: one case's deadlines from its events, parsing one event, and
-//! a whole run (parse, group, replay) over many cases.
+//! Benchmarks: one case's deadlines from its events; reading events as a run
+//! does (parsed, checked and filed in the compact case book); and a whole
+//! run (read, group, replay) over many cases. Parsing alone is benchmarked
+//! in `duly-events`.
 //!
 //! `cargo bench -p duly-engine`
 
@@ -218,14 +220,6 @@ fn benches(c: &mut Criterion) {
     };
     let as_of = AsOf::end_of("2021-06-30".parse().unwrap_or_default());
 
-    let line = &case_lines("C000001", 1)[2];
-    c.bench_function("parse and check one event", |b| {
-        b.iter(|| {
-            let event = duly_events::parse_line(1, black_box(line));
-            black_box(event.ok().map(|e| engine.check_event(1, e)))
-        })
-    });
-
     let events: Vec<_> = case_lines("C000001", 1)
         .iter()
         .enumerate()
@@ -244,6 +238,14 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("run");
     group.throughput(Throughput::Elements(cases as u64 * 20));
     group.sample_size(20);
+    // The real reading path, per event: parse (borrowed), check against the
+    // rules, number the facts, file the record, find ids reused across cases.
+    group.bench_function("read, check and file 10,000 events", |b| {
+        b.iter(|| {
+            let read = engine.read_events(black_box(text.as_bytes()), None);
+            black_box(read.map(|(book, errors)| (book.events(), errors.len())).ok())
+        })
+    });
     group.bench_function("parse, group and replay 10,000 events", |b| {
         b.iter(|| {
             let mut deadlines = 0;
