@@ -225,7 +225,37 @@ impl std::hash::Hasher for FastHasher {
         self.add(u64::from(byte));
     }
 
+    // Whole numbers in one step each (keys of dates, periods, indexes),
+    // rather than as bytes.
+    fn write_u16(&mut self, n: u16) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
     fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn write_i8(&mut self, n: i8) {
+        self.add(n as u64);
+    }
+
+    fn write_i16(&mut self, n: i16) {
+        self.add(n as u64);
+    }
+
+    fn write_i32(&mut self, n: i32) {
+        self.add(n as u64);
+    }
+
+    fn write_i64(&mut self, n: i64) {
         self.add(n as u64);
     }
 

@@ -146,8 +146,11 @@ pub struct Calendars {
 /// Day-anchored due moments already worked out on this thread.
 type DayCache = HashMap<(u64, usize, Date, Period), Arc<Worked>, crate::ingest::FastHash>;
 
-/// At most this many remembered due moments per thread (about 1 MB).
-const CACHE_LIMIT: usize = 8192;
+/// At most this many remembered due moments per thread (about 4 MB): a
+/// country's cases anchor on every day of several years, for a dozen
+/// periods and more than one calendar; fewer, and the cache emptied itself
+/// every few thousand cases.
+const CACHE_LIMIT: usize = 32_768;
 
 thread_local! {
     static WORKED: RefCell<DayCache> = RefCell::new(DayCache::default());
