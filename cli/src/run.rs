@@ -201,7 +201,12 @@ fn json(
             notes: &state.notes,
             actions: &state.actions,
         };
-        (serde_json::to_vec(&case), state.errors, state.hook_errors)
+        // Room for the text at once (a deadline is about 600 bytes, most of
+        // it its explanation): growing by doubling copied it over and again.
+        let room = 256 + 640 * (state.deadlines.len() + state.episodes.len());
+        let mut text = Vec::with_capacity(room);
+        let written = serde_json::to_writer(&mut text, &case).map(|()| text);
+        (written, state.errors, state.hook_errors)
     };
     let read = source.run_with(engine, options, to_json, |(text, errors, hooks)| {
         if failed.is_some() {
