@@ -76,12 +76,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// A service for these rules and tokens, on the system clock, without
-    /// plugins.
+    /// A service for these rules and tokens, on the system clock, running
+    /// the plugin scripts the rules name and those of the `--plugins`
+    /// folders.
     pub fn new(rules: RulesSource, tokens: Tokens) -> Config {
         Config {
             rules,
-            plugins: rules::no_plugins(),
+            plugins: rules::script_plugins(),
             tokens,
             clock: Arc::new(SystemClock),
             max_body_bytes: DEFAULT_MAX_BODY,
