@@ -36,6 +36,7 @@
 pub mod error;
 pub mod escalate;
 pub mod http;
+pub mod reports;
 pub mod rules;
 pub mod tokens;
 pub mod writer;
@@ -105,6 +106,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     tokens: Tokens,
     reads: Semaphore,
+    reports: Semaphore,
     max_body_bytes: usize,
     timer: Option<tokio::task::AbortHandle>,
 }
@@ -163,6 +165,7 @@ impl Service {
                 clock: config.clock,
                 tokens: config.tokens,
                 reads: Semaphore::new(READERS),
+                reports: Semaphore::new(1),
                 max_body_bytes: config.max_body_bytes,
                 timer,
             }),

@@ -355,6 +355,39 @@ impl Pinned<'_> {
     }
 }
 
+/// Which rules each case runs under, as at one moment
+/// ([`Generations::assignment`]).
+pub struct Assignment {
+    current: Arc<Rules>,
+    older: Vec<Arc<Rules>>,
+    stuck: HashMap<String, u64>,
+}
+
+impl Assignment {
+    /// The rules case `case` runs under.
+    pub fn rules_for(&self, case: &str) -> &Arc<Rules> {
+        match self.stuck.get(case) {
+            Some(&number) => self
+                .older
+                .iter()
+                .find(|r| r.number == number)
+                .unwrap_or(&self.current),
+            None => &self.current,
+        }
+    }
+
+    /// The generation new cases run under.
+    pub fn current(&self) -> &Arc<Rules> {
+        &self.current
+    }
+
+    /// Every generation in force: the current one, then the older ones that
+    /// still have cases, newest first.
+    pub fn all(&self) -> impl Iterator<Item = &Arc<Rules>> {
+        std::iter::once(&self.current).chain(&self.older)
+    }
+}
+
 impl Generations {
     /// Loads the rules from `source`, finds the generations saved in the
     /// store and which cases run under which. Rules on disk that differ
@@ -472,6 +505,19 @@ impl Generations {
     /// The rules new cases run under.
     pub fn current(&self) -> Arc<Rules> {
         self.read().0.current.clone()
+    }
+
+    /// Which rules each case runs under, now: for long work (a report) that
+    /// must neither hold up a reload nor see one half-way.
+    pub fn assignment(&self) -> Assignment {
+        let pins = self.read();
+        let mut older: Vec<Arc<Rules>> = pins.0.older.values().cloned().collect();
+        older.sort_by_key(|r| std::cmp::Reverse(r.number));
+        Assignment {
+            current: pins.0.current.clone(),
+            older,
+            stuck: pins.0.stuck.clone(),
+        }
     }
 
     /// Every generation in force, current first.

@@ -2,7 +2,11 @@
 //! as `duly run` loads them, fire their escalations once, across restarts;
 //! scripts that do not compile refuse the rules, with their diagnostics.
 
-#![allow(clippy::unwrap_used, reason = "tests stop at the first failure")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "tests stop at the first failure"
+)]
 
 mod common;
 
@@ -107,7 +111,10 @@ async fn an_example_council_escalation_fires_once_and_not_again_after_a_restart(
         "assessment#1/1".to_owned(),
         "2024-05-20T23:00:00Z".to_owned(),
     );
-    assert_eq!(recorded_actions(&setup, "C1"), [escalation.clone()]);
+    assert_eq!(
+        recorded_actions(&setup, "C1"),
+        std::slice::from_ref(&escalation)
+    );
 
     // The case says what the plugin did, as `duly run` would.
     let case = call(&service, "GET", "/v1/cases/C1", Some(READER), "").await;
@@ -117,6 +124,27 @@ async fn an_example_council_escalation_fires_once_and_not_again_after_a_restart(
     assert_eq!(actions[0]["plugin"], "assessment_at_35_days");
     assert_eq!(actions[0]["kind"], "escalate");
     assert_eq!(actions[0]["to"], "team_manager");
+
+    // And the report counts it.
+    let report = call(
+        &service,
+        "GET",
+        "/v1/reports/plugin_actions?as_of=2024-05-31",
+        Some(READER),
+        "",
+    )
+    .await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.text);
+    let rows = report.json.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{}", report.text);
+    assert_eq!(
+        (&rows[0]["case"], &rows[0]["plugin"], &rows[0]["subject"]),
+        (
+            &json!("C1"),
+            &json!("assessment_at_35_days"),
+            &json!("team_manager")
+        )
+    );
 
     // Swept again, and after a restart: found already done, never repeated.
     let swept = service.sweep().await.unwrap();
