@@ -1,12 +1,11 @@
 //! Loading rule files and their plugin scripts, and printing their
 //! diagnostics: one way for every command that checks or runs rules
-//! (`check`, `run`, `test`, and later `report` and `serve`).
+//! (`check`, `run`, `test`, `report`; `serve` shares `duly_plugins::add_scripts`).
 
 use duly_dsl::diagnostic::{self, Style};
-use duly_dsl::loader::normalize;
-use duly_dsl::model::{PluginSpec, RuleSet};
-use duly_dsl::{CheckOptions, Checked, Diagnostic, FsLoader, SourceLoader, Sources};
-use duly_plugins::{Sandbox, Script};
+use duly_dsl::model::RuleSet;
+use duly_dsl::{CheckOptions, Checked, Diagnostic, FsLoader};
+use duly_plugins::Script;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -90,17 +89,7 @@ impl Loaded {
     /// `None` when there is an error.
     pub fn rules(&self) -> Option<RuleSet> {
         let mut rules = self.checked.rules.clone().filter(|_| !self.has_errors())?;
-        for script in &self.scripts {
-            let named = rules
-                .workflows
-                .iter()
-                .any(|w| w.plugins.iter().any(|p| p == script.name()));
-            if !named {
-                for workflow in &mut rules.workflows {
-                    workflow.plugins.push(script.name().to_owned());
-                }
-            }
-        }
+        duly_plugins::assign(&mut rules, &self.scripts);
         Some(rules)
     }
 
@@ -125,91 +114,16 @@ impl Loaded {
 
 /// Reads and checks the rule files at `paths`, and compiles their plugin
 /// scripts: those the workflows name, and every `.rhai` file in the
-/// `plugin_dirs` folders.
+/// `plugin_dirs` folders (the same loader as the service's).
 pub fn load_with_plugins(paths: &[PathBuf], plugin_dirs: &[PathBuf]) -> Loaded {
     let mut checked = load(paths, plugin_dirs);
-    let mut specs = checked.plugins.clone();
-    let mut diagnostics = Vec::new();
-    for dir in plugin_dirs {
-        let found = match FsLoader.list(dir, "rhai") {
-            Ok(found) => found,
-            Err(error) => {
-                diagnostics.push(
-                    Diagnostic::error(
-                        "unreadable-file",
-                        format!("cannot read the plugin folder `{}`", dir.display()),
-                    )
-                    .help(format!(
-                        "check that it exists and can be read ({})",
-                        error.kind()
-                    )),
-                );
-                continue;
-            }
-        };
-        for path in found {
-            let name = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if specs.iter().any(|s| s.name == name) {
-                continue;
-            }
-            match FsLoader.read(&path) {
-                Ok(text) => specs.push(PluginSpec {
-                    name,
-                    path: normalize(&path),
-                    text: text.into(),
-                }),
-                Err(error) => diagnostics.push(
-                    Diagnostic::error(
-                        "unreadable-file",
-                        format!("cannot read the plugin `{}`", path.display()),
-                    )
-                    .help(format!("check that it can be read ({})", error.kind())),
-                ),
-            }
-        }
-    }
-    let (scripts, found) = plugin_diagnostics(&specs, &mut checked.sources, checked.rules.as_ref());
-    diagnostics.extend(found);
+    let (scripts, plugin_diagnostics) =
+        duly_plugins::add_scripts(&mut checked, &FsLoader, plugin_dirs);
     Loaded {
         checked,
-        plugin_diagnostics: diagnostics,
+        plugin_diagnostics,
         scripts,
     }
-}
-
-/// Compiles each plugin script (registering its text in `sources` if the
-/// loader has not, so that diagnostics can point into it), checking the
-/// steps it names against `rules` when they are known.
-pub fn plugin_diagnostics(
-    plugins: &[PluginSpec],
-    sources: &mut Sources,
-    rules: Option<&RuleSet>,
-) -> (Vec<Arc<Script>>, Vec<Diagnostic>) {
-    let sandbox = Sandbox::standard();
-    let mut scripts = Vec::new();
-    let mut diagnostics = Vec::new();
-    for spec in plugins {
-        let file = sources.find(&spec.path).unwrap_or_else(|| {
-            sources.add(
-                spec.path.display().to_string(),
-                spec.path.clone(),
-                spec.text.clone(),
-            )
-        });
-        let (script, found) = duly_plugins::compile(spec, file, rules, sandbox.clone());
-        scripts.extend(script);
-        diagnostics.extend(found);
-    }
-    diagnostics.sort_by_key(|d| {
-        (
-            d.file.map_or(u32::MAX, |f| f.0),
-            d.primary.as_ref().map_or(0, |p| p.span.start),
-        )
-    });
-    (scripts, diagnostics)
 }
 
 /// Loads the rules at `path` and their plugins for running cases: prints

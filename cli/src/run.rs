@@ -270,6 +270,7 @@ fn table(
     problems: &mut Vec<Problem>,
 ) -> Result<Errors, Failed> {
     let mut rows = Vec::new();
+    let mut actions = Vec::new();
     let mut errors = Vec::new();
     let mut hook_errors = Vec::new();
     let mut cases = 0;
@@ -281,6 +282,9 @@ fn table(
             cases += 1;
             errors.extend(state.errors.iter().cloned());
             hook_errors.extend(state.hook_errors.iter().cloned());
+            for action in state.actions {
+                actions.push((state.case.clone(), action));
+            }
             for deadline in state.deadlines {
                 rows.push(Row {
                     case: state.case.clone(),
@@ -350,16 +354,69 @@ fn table(
             ]
         })
         .collect();
+    aligned(header, &cells, out)?;
+    if !actions.is_empty() {
+        writeln!(out)?;
+        actions_block(&actions, out)?;
+    }
+    Ok((errors, hook_errors))
+}
+
+/// What plugins did, after the deadlines: one line an action, in order of
+/// case, then moment (London time).
+fn actions_block(
+    actions: &[(String, duly_engine::plugin::ActionRecord)],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} plugin action{}:",
+        actions.len(),
+        if actions.len() == 1 { "" } else { "s" }
+    )?;
+    let header = ["CASE", "AT", "PLUGIN", "ACTION", "WHAT"];
+    let cells: Vec<[String; 5]> = actions
+        .iter()
+        .map(|(case, record)| {
+            let at = record
+                .at
+                .to_zoned_datetime(duly_calendar::LONDON.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string();
+            let action = &record.action;
+            let what = match (action.name(), action.to()) {
+                (_, Some(to)) => format!("to {to}: {}", action.reason()),
+                (Some(name), None) => format!("{name}: {}", action.reason()),
+                (None, None) => action.reason().to_owned(),
+            };
+            [
+                case.clone(),
+                at,
+                record.plugin.clone(),
+                action.kind().to_owned(),
+                shorten_reason(&what),
+            ]
+        })
+        .collect();
+    aligned(header, &cells, out)
+}
+
+/// Writes a header and rows in aligned columns, two spaces apart.
+fn aligned<const N: usize>(
+    header: [&str; N],
+    rows: &[[String; N]],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut widths = header.map(str::len);
-    for row in &cells {
+    for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let line = |cells: &[&str]| {
+    let line = |cells: [&str; N]| {
         let mut text = String::new();
         for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
+            if i + 1 == N {
                 text.push_str(cell);
             } else {
                 text.push_str(&format!("{cell:<width$}  ", width = widths[i]));
@@ -367,12 +424,20 @@ fn table(
         }
         text.trim_end().to_owned()
     };
-    writeln!(out, "{}", line(&header))?;
-    for row in &cells {
-        let refs: Vec<&str> = row.iter().map(String::as_str).collect();
-        writeln!(out, "{}", line(&refs))?;
+    writeln!(out, "{}", line(header))?;
+    for row in rows {
+        writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
     }
-    Ok((errors, hook_errors))
+    Ok(())
+}
+
+/// A plugin's reason cut to fit a table.
+fn shorten_reason(text: &str) -> String {
+    let mut out: String = text.chars().take(80).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
 }
 
 /// A source citation cut to fit a table.

@@ -1,6 +1,6 @@
 //! `duly serve`: the HTTP service that case systems call.
 
-use duly_server::rules::{RulesSource, no_plugins};
+use duly_server::rules::{RulesSource, script_plugins};
 use duly_server::tokens::Tokens;
 use duly_server::{Config, Service, SystemClock};
 use std::net::SocketAddr;
@@ -95,7 +95,7 @@ async fn serve(args: Args, tokens: Tokens) -> ExitCode {
             roots: vec![args.rules.clone()],
             plugin_dirs: args.plugins.clone(),
         },
-        plugins: no_plugins(),
+        plugins: script_plugins(),
         tokens,
         clock: Arc::new(SystemClock),
         max_body_bytes: args.max_body_bytes,

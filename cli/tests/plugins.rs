@@ -118,6 +118,38 @@ fn the_table_names_a_failing_plugin_on_standard_error() {
 }
 
 #[test]
+fn the_table_lists_plugin_actions_after_the_deadlines() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir(&plugins).unwrap();
+    write(
+        &plugins,
+        "looping.rhai",
+        &LOOPING.replace("loop { turns += 1; }", ""),
+    );
+    let events = write(dir.path(), "events.jsonl", EVENTS);
+    let out = duly()
+        .args(["run", "--rules", "rules/national", "--events", &events])
+        .args(["--as-of", "2024-06-30", "--plugins"])
+        .arg(&plugins)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout);
+    let (deadlines, actions) = stdout.split_once("\n\n").unwrap();
+    assert!(
+        deadlines.starts_with("as of 2024-06-30: 2 cases"),
+        "{stdout}"
+    );
+    assert_eq!(
+        actions,
+        "2 plugin actions:\n\
+         CASE  AT                PLUGIN   ACTION  WHAT\n\
+         C1    2024-06-03 00:00  looping  flag    management_review: re-referral within 12 months\n\
+         C2    2024-06-03 00:00  looping  flag    management_review: re-referral within 12 months\n"
+    );
+}
+
+#[test]
 fn check_reports_plugin_errors_with_the_workflows() {
     let dir = tempfile::tempdir().unwrap();
     let national = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/national");

@@ -298,6 +298,25 @@ impl Engine {
         events: impl IntoIterator<Item = Event>,
         as_of: AsOf,
     ) -> CaseState {
+        let (checked, errors) = self.check_case(case, events);
+        let mut state = self.case_state(case, checked, as_of);
+        state.errors.extend(errors);
+        state.errors.sort_by_key(|e| e.line);
+        state
+    }
+
+    /// Checks the events of case `case` (numbered from line 1 in the order
+    /// given), as [`Engine::replay`] does before it replays them: the
+    /// events that fit, and an error for each event of another case or that
+    /// does not fit the rules. Replaying the events with
+    /// [`Engine::case_state`] and adding these errors (in line order) gives
+    /// what [`Engine::replay`] gives, so that a caller can check a case's
+    /// events once and replay them as of many moments.
+    pub fn check_case(
+        &self,
+        case: &str,
+        events: impl IntoIterator<Item = Event>,
+    ) -> (Vec<CaseEvent>, Vec<EventError>) {
         let mut checked = Vec::new();
         let mut errors = Vec::new();
         for (index, event) in events.into_iter().enumerate() {
@@ -315,9 +334,6 @@ impl Engine {
                 Err(error) => errors.push(error),
             }
         }
-        let mut state = self.case_state(case, checked, as_of);
-        state.errors.extend(errors);
-        state.errors.sort_by_key(|e| e.line);
-        state
+        (checked, errors)
     }
 }

@@ -150,10 +150,12 @@
 
 mod api;
 mod errors;
+pub mod load;
 mod plugin;
 mod sandbox;
 mod source;
 
+pub use load::{add_scripts, assign, compile_all};
 pub use plugin::{Script, ScriptPlugin, compile, plugins_for};
 pub use sandbox::{Limits, Sandbox};
 

@@ -187,6 +187,52 @@ impl Reporter {
         }
     }
 
+    /// Reporters for cases judged under several rule sets (a service's rules
+    /// generations, the one in force first), one a rule set, whose figures
+    /// add up in one [`crate::Tally`] made with the first. Each counts
+    /// working days on its own rule set's calendars; they share one list of
+    /// steps: every step of any of them, titled as the first rule set that
+    /// has it titles it. A step whose timescale differs between them has no
+    /// single limit (as a step whose timescale varies), so only times from
+    /// the due day; times in another unit than the first's are left out.
+    pub fn for_rule_sets(rule_sets: &[&RuleSet], options: Options) -> Vec<Reporter> {
+        let mut reporters: Vec<Reporter> = rule_sets
+            .iter()
+            .map(|rules| Reporter::new(rules, options))
+            .collect();
+        let mut steps: Vec<StepInfo> = Vec::new();
+        for step in reporters.iter().flat_map(|r| &r.steps) {
+            match steps.iter_mut().find(|s| s.id == step.id) {
+                None => steps.push(step.clone()),
+                Some(known) if known.timescale != step.timescale || known.limit != step.limit => {
+                    known.limit = None;
+                    let earlier = format!("earlier rules {}", step.timescale);
+                    if !known.timescale.contains(&earlier) {
+                        known.timescale = format!("{}; {earlier}", known.timescale);
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        let rank = |step: &StepInfo| {
+            crate::measures::DEFINED
+                .iter()
+                .position(|m| m.step == Some(step.id.as_str()))
+                .unwrap_or(usize::MAX)
+        };
+        steps.sort_by_key(rank);
+        let index: HashMap<String, usize> = steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
+        for reporter in &mut reporters {
+            reporter.steps.clone_from(&steps);
+            reporter.index.clone_from(&index);
+        }
+        reporters
+    }
+
     /// The options it reports with.
     pub fn options(&self) -> &Options {
         &self.options

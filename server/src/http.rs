@@ -2,6 +2,7 @@
 
 use crate::Service;
 use crate::error::{self, ApiError};
+use crate::reports::{self, Format, ReportQuery};
 use crate::tokens::Role;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -13,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use duly_engine::{AsOf, CaseState, Deadline, Episode, OpenStep};
 use duly_events::{Event, EventError};
+use duly_report::Section;
 use duly_store::{Appended, Rejection};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -28,6 +30,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/v1/events", "post"),
     ("/v1/cases/{id}", "get"),
     ("/v1/cases/{id}/events", "get"),
+    ("/v1/reports/{section}", "get"),
     ("/v1/admin/reload", "post"),
 ];
 
@@ -40,6 +43,7 @@ pub fn router(service: Service) -> Router {
     let readers = Router::new()
         .route("/v1/cases/{id}", get(case))
         .route("/v1/cases/{id}/events", get(case_events))
+        .route("/v1/reports/{section}", get(report))
         .route_layer(middleware::from_fn_with_state(
             (service.clone(), Role::Reader),
             authorize,
@@ -458,6 +462,46 @@ async fn case_events(
         })
         .await?;
     Ok(json_bytes(bytes))
+}
+
+/// `GET /v1/reports/{section}`: one section of the compliance report of
+/// every stored case ([`crate::reports`]).
+async fn report(
+    State(service): State<Service>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Path(name) = path.map_err(|_| {
+        ApiError::bad_request("bad_path", "the section in the address cannot be read")
+    })?;
+    let section: Section = name.parse().map_err(|_| reports::unknown_section(&name))?;
+    let Query(pairs) = query.map_err(bad_query)?;
+    let query = ReportQuery::parse(&pairs, service.inner.clock.now())?;
+    // One report at a time: each reads every stored event.
+    let _permit = service
+        .inner
+        .reports
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal("the service is stopping"))?;
+    let inner = service.inner.clone();
+    let options = query.options;
+    let report = tokio::task::spawn_blocking(move || {
+        let assignment = inner.generations.assignment();
+        reports::compute(inner.store.as_ref(), &assignment, options)
+    })
+    .await
+    .map_err(|_| ApiError::internal("the report stopped unexpectedly"))?
+    .map_err(|e| ApiError::store(&e))?;
+    let mut body = Vec::new();
+    let written = match query.format {
+        Format::Json => serde_json::to_writer(&mut body, &report.section_json(section))
+            .map_err(std::io::Error::other),
+        Format::Csv => duly_report::render::csv(&report, section, query.by, &mut body),
+        Format::Table => duly_report::render::table(&report, &[section], query.by, &mut body),
+    };
+    written.map_err(|_| ApiError::internal("the report could not be written"))?;
+    Ok(([(header::CONTENT_TYPE, query.format.content_type())], body).into_response())
 }
 
 async fn reload(State(service): State<Service>) -> Result<Response, ApiError> {

@@ -36,6 +36,7 @@
 pub mod error;
 pub mod escalate;
 pub mod http;
+pub mod reports;
 pub mod rules;
 pub mod tokens;
 pub mod writer;
@@ -76,12 +77,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// A service for these rules and tokens, on the system clock, without
-    /// plugins.
+    /// A service for these rules and tokens, on the system clock, running
+    /// the plugin scripts the rules name and those of the `--plugins`
+    /// folders.
     pub fn new(rules: RulesSource, tokens: Tokens) -> Config {
         Config {
             rules,
-            plugins: rules::no_plugins(),
+            plugins: rules::script_plugins(),
             tokens,
             clock: Arc::new(SystemClock),
             max_body_bytes: DEFAULT_MAX_BODY,
@@ -104,6 +106,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     tokens: Tokens,
     reads: Semaphore,
+    reports: Semaphore,
     max_body_bytes: usize,
     timer: Option<tokio::task::AbortHandle>,
 }
@@ -162,6 +165,7 @@ impl Service {
                 clock: config.clock,
                 tokens: config.tokens,
                 reads: Semaphore::new(READERS),
+                reports: Semaphore::new(1),
                 max_body_bytes: config.max_body_bytes,
                 timer,
             }),

@@ -33,38 +33,44 @@ pub trait ServiceStore: EventStore + RuleHistory {}
 
 impl<T: EventStore + RuleHistory> ServiceStore for T {}
 
-/// Turns the plugin scripts a rule set names into plugins, or says, as
-/// diagnostics, why it cannot.
-pub type PluginLoader =
-    Arc<dyn Fn(&Checked) -> Result<Vec<Arc<dyn Plugin>>, Vec<Diagnostic>> + Send + Sync>;
+/// Turns the plugin scripts of checked rules into plugins, or says, as
+/// diagnostics, why it cannot. It reads the scripts of the `--plugins`
+/// folders through the loader it is given (the disk, or the text saved with
+/// an older generation), registers every script's text in the checked
+/// sources (so that it is saved with the generation and a changed script is
+/// a new generation), and may add plugins to the workflows of the checked
+/// rules (a script from a folder that no workflow names is used by every
+/// workflow).
+pub type PluginLoader = Arc<
+    dyn Fn(
+            &mut Checked,
+            &dyn SourceLoader,
+            &[PathBuf],
+        ) -> Result<Vec<Arc<dyn Plugin>>, Vec<Diagnostic>>
+        + Send
+        + Sync,
+>;
 
-/// A plugin loader for a service without plugins: a rule set that names a
-/// plugin is refused, saying so.
-pub fn no_plugins() -> PluginLoader {
-    Arc::new(|checked: &Checked| {
-        let named: BTreeSet<&str> = checked
-            .rules
-            .iter()
-            .flat_map(|r| &r.workflows)
-            .flat_map(|w| &w.plugins)
-            .map(String::as_str)
-            .collect();
-        if named.is_empty() {
-            Ok(Vec::new())
-        } else {
-            let list: Vec<String> = named.iter().map(|n| format!("`{n}`")).collect();
-            Err(vec![
-                Diagnostic::error(
-                    "plugins-unavailable",
-                    format!(
-                        "the rules use plugins ({}) that this service cannot run",
-                        list.join(", ")
-                    ),
-                )
-                .help("start the service with `--plugins <dir>`"),
-            ])
-        }
-    })
+/// The plugin loader of `duly serve`: the workflows' rhai scripts and those
+/// of the `--plugins` folders, compiled as `duly check` and `duly run`
+/// compile them ([`duly_plugins::add_scripts`]). A script that does not
+/// compile refuses the rules, with its diagnostics.
+pub fn script_plugins() -> PluginLoader {
+    Arc::new(
+        |checked: &mut Checked, loader: &dyn SourceLoader, dirs: &[PathBuf]| {
+            let (scripts, diagnostics) = duly_plugins::add_scripts(checked, loader, dirs);
+            let errors: Vec<Diagnostic> = diagnostics
+                .into_iter()
+                .filter(Diagnostic::is_error)
+                .collect();
+            let rules = match checked.rules.as_mut() {
+                Some(rules) if errors.is_empty() => rules,
+                _ => return Err(errors),
+            };
+            duly_plugins::assign(rules, &scripts);
+            Ok(duly_plugins::plugins_for(&scripts, rules))
+        },
+    )
 }
 
 /// Where the rules are read from.
@@ -201,20 +207,21 @@ fn build(
     let options = CheckOptions {
         plugin_dirs: source.plugin_dirs.clone(),
     };
-    let checked = duly_dsl::check(loader, &source.roots, &options);
-    let rules = match &checked.rules {
-        Some(rules) if !checked.has_errors() => rules.clone(),
-        _ => {
-            let errors: Vec<Diagnostic> = checked
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .cloned()
-                .collect();
-            return Err(RulesFailure::new(&checked, &errors));
-        }
+    let mut checked = duly_dsl::check(loader, &source.roots, &options);
+    if checked.rules.is_none() || checked.has_errors() {
+        let errors: Vec<Diagnostic> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        return Err(RulesFailure::new(&checked, &errors));
+    }
+    let loaded = plugins(&mut checked, loader, &source.plugin_dirs)
+        .map_err(|d| RulesFailure::new(&checked, &d))?;
+    let Some(rules) = checked.rules.clone() else {
+        return Err(RulesFailure::plain("the rules cannot run".into()));
     };
-    let loaded = plugins(&checked).map_err(|d| RulesFailure::new(&checked, &d))?;
     let files = checked
         .sources
         .iter()
@@ -348,6 +355,39 @@ impl Pinned<'_> {
     }
 }
 
+/// Which rules each case runs under, as at one moment
+/// ([`Generations::assignment`]).
+pub struct Assignment {
+    current: Arc<Rules>,
+    older: Vec<Arc<Rules>>,
+    stuck: HashMap<String, u64>,
+}
+
+impl Assignment {
+    /// The rules case `case` runs under.
+    pub fn rules_for(&self, case: &str) -> &Arc<Rules> {
+        match self.stuck.get(case) {
+            Some(&number) => self
+                .older
+                .iter()
+                .find(|r| r.number == number)
+                .unwrap_or(&self.current),
+            None => &self.current,
+        }
+    }
+
+    /// The generation new cases run under.
+    pub fn current(&self) -> &Arc<Rules> {
+        &self.current
+    }
+
+    /// Every generation in force: the current one, then the older ones that
+    /// still have cases, newest first.
+    pub fn all(&self) -> impl Iterator<Item = &Arc<Rules>> {
+        std::iter::once(&self.current).chain(&self.older)
+    }
+}
+
 impl Generations {
     /// Loads the rules from `source`, finds the generations saved in the
     /// store and which cases run under which. Rules on disk that differ
@@ -465,6 +505,19 @@ impl Generations {
     /// The rules new cases run under.
     pub fn current(&self) -> Arc<Rules> {
         self.read().0.current.clone()
+    }
+
+    /// Which rules each case runs under, now: for long work (a report) that
+    /// must neither hold up a reload nor see one half-way.
+    pub fn assignment(&self) -> Assignment {
+        let pins = self.read();
+        let mut older: Vec<Arc<Rules>> = pins.0.older.values().cloned().collect();
+        older.sort_by_key(|r| std::cmp::Reverse(r.number));
+        Assignment {
+            current: pins.0.current.clone(),
+            older,
+            stuck: pins.0.stuck.clone(),
+        }
     }
 
     /// Every generation in force, current first.

@@ -152,7 +152,7 @@ async fn the_running_timer_fires_without_being_asked() {
 async fn without_plugins_there_is_no_timer() {
     let setup = Setup::new(&rules("2018.1", "").replace("  plugins escalator\n", ""));
     let mut config = setup.config();
-    config.plugins = duly_server::rules::no_plugins();
+    config.plugins = duly_server::rules::script_plugins();
     let service = setup.start_with(config).await;
     post(&service, &json!([s47("e-1", "C1", "2019-04-12")])).await;
     assert_eq!(

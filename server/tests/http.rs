@@ -419,7 +419,7 @@ async fn the_health_check_needs_no_token_and_the_openapi_document_matches_the_ro
     // Every route is served: the method listed answers something other than
     // 404 or 405 (with the admin token, which may do everything).
     for (path, method) in &routed {
-        let uri = path.replace("{id}", "C1");
+        let uri = path.replace("{id}", "C1").replace("{section}", "breaches");
         let answer = call(&service, &method.to_uppercase(), &uri, Some(ADMIN), "[]").await;
         assert!(
             answer.status != StatusCode::METHOD_NOT_ALLOWED
@@ -498,6 +498,12 @@ async fn the_documented_schemas_name_the_fields_the_service_answers() {
     check(&events.json["events"][0], "Event");
     let reloaded = call(&service, "POST", "/v1/admin/reload", Some(ADMIN), "").await;
     check(&reloaded.json, "Reloaded");
+    for uri in ["/v1/reports/nope", "/v1/reports/breaches?from=x"] {
+        check(
+            &call(&service, "GET", uri, Some(READER), "").await.json,
+            "Error",
+        );
+    }
     check(
         &call(&service, "GET", "/v1/health", None, "").await.json,
         "Health",

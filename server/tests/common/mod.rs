@@ -5,6 +5,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use duly_dsl::{Checked, SourceLoader};
 use duly_engine::plugin::{CaseView, HookResult};
 use duly_engine::{Deadline, Plugin, PluginAction};
 use duly_server::rules::{PluginLoader, RulesSource};
@@ -75,7 +76,11 @@ impl Plugin for Escalator {
 }
 
 pub fn plugins() -> PluginLoader {
-    Arc::new(|_checked| Ok(vec![Arc::new(Escalator) as Arc<dyn Plugin>]))
+    Arc::new(
+        |_checked: &mut Checked, _loader: &dyn SourceLoader, _dirs: &[PathBuf]| {
+            Ok(vec![Arc::new(Escalator) as Arc<dyn Plugin>])
+        },
+    )
 }
 
 pub struct Setup {
