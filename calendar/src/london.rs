@@ -1,8 +1,8 @@
 //! Europe/London, where English children's social care counts its days.
 
+use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 use std::sync::LazyLock;
 
 /// The Europe/London time zone.

@@ -243,7 +243,10 @@ fn benches(c: &mut Criterion) {
     group.bench_function("read, check and file 10,000 events", |b| {
         b.iter(|| {
             let read = engine.read_events(black_box(text.as_bytes()), None);
-            black_box(read.map(|(book, errors)| (book.events(), errors.len())).ok())
+            black_box(
+                read.map(|(book, errors)| (book.events(), errors.len()))
+                    .ok(),
+            )
         })
     });
     group.bench_function("parse, group and replay 10,000 events", |b| {

@@ -27,7 +27,10 @@ fn a_loop_that_never_ends_is_stopped_and_every_other_case_goes_on() {
             flag("seen", "every other case goes on");
         }
     "#;
-    let events = format!("{REFERRAL}{}", REFERRAL.replace("C1", "C2"));
+    let events = format!(
+        "{REFERRAL}{}",
+        REFERRAL.replace("C1", "C2").replace("\"e-", "\"c2-")
+    );
     // A generous wall clock, so that the operations limit is what stops it
     // however slow the machine.
     let sandbox = Arc::new(Sandbox::new(Limits {
