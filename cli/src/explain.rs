@@ -29,6 +29,5 @@ pub fn run(args: Args) -> ExitCode {
         .iter()
         .map(|w| duly_dsl::render::explain(&rules, w))
         .collect();
-    print!("{}", texts.join("\n\n"));
-    ExitCode::SUCCESS
+    crate::output::print(&texts.join("\n\n"))
 }

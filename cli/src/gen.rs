@@ -82,6 +82,9 @@ pub fn run(args: Args) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Err(duly_gen::GenError::Write(err)) if crate::output::reader_gone(&err) => {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(2)

@@ -45,8 +45,7 @@ pub fn run(args: Args) -> ExitCode {
             GraphFormat::Mermaid => duly_dsl::render::to_mermaid(w),
         })
         .collect();
-    print!("{}", drawings.join("\n"));
-    ExitCode::SUCCESS
+    crate::output::print(&drawings.join("\n"))
 }
 
 /// Checks the rules; prints problems and returns `None` if there are errors.

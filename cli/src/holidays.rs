@@ -27,12 +27,10 @@ pub fn run(args: Args) -> ExitCode {
         return ExitCode::FAILURE;
     };
     let calendar = Calendar::builtin(division);
-    println!("Bank holidays in {}, {}", calendar.title(), args.year);
+    let mut text = format!("Bank holidays in {}, {}\n", calendar.title(), args.year);
     for (date, holiday) in calendar.holidays(args.year) {
-        println!(
-            "{:<16} {holiday}",
-            date.strftime("%a %-d %b %Y").to_string()
-        );
+        let day = date.strftime("%a %-d %b %Y").to_string();
+        text.push_str(&format!("{day:<16} {holiday}\n"));
     }
-    ExitCode::SUCCESS
+    crate::output::print(&text)
 }

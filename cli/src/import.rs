@@ -70,11 +70,17 @@ pub fn run(args: Args) -> ExitCode {
             Format::Ssda903 => Box::new(read_903(&name, BufReader::new(file))),
         };
         if let Err(err) = tally.copy(items, &mut out) {
+            if crate::output::reader_gone(&err) {
+                return ExitCode::SUCCESS;
+            }
             eprintln!("error: cannot write the events: {}", why(&err));
             return ExitCode::from(2);
         }
     }
     if let Err(err) = out.flush() {
+        if crate::output::reader_gone(&err) {
+            return ExitCode::SUCCESS;
+        }
         eprintln!("error: cannot write the events: {}", why(&err));
         return ExitCode::from(2);
     }

@@ -7,6 +7,7 @@ mod graph;
 mod holidays;
 mod import;
 mod ingest;
+mod output;
 mod report;
 mod rules;
 mod run;

@@ -295,7 +295,10 @@ fn to(
         None => {
             let stdout = std::io::stdout();
             let mut writer = BufWriter::with_capacity(1 << 20, stdout.lock());
-            body(&mut writer).and_then(|()| writer.flush())
+            match body(&mut writer).and_then(|()| writer.flush()) {
+                Err(err) if crate::output::reader_gone(&err) => Ok(()),
+                written => written,
+            }
         }
     };
     written.map_err(|err| {

@@ -36,7 +36,8 @@ pub fn print(checked: &Checked, extra: &[Diagnostic], format: Format) {
     match format {
         Format::Json => {
             let json = diagnostic::to_json(&checked.sources, &all);
-            println!("{json:#}");
+            // The exit code says whether the rules check, not the output.
+            let _ = crate::output::print(&format!("{json:#}\n"));
         }
         Format::Human | Format::Plain => {
             let stderr = std::io::stderr();

@@ -90,6 +90,9 @@ pub fn run(args: Args) -> ExitCode {
             eprintln!("error: {message}");
             return ExitCode::FAILURE;
         }
+        Err(Failed::Output(err)) if crate::output::reader_gone(&err) => {
+            return ExitCode::SUCCESS;
+        }
         Err(Failed::Output(err)) => {
             eprintln!(
                 "error: cannot write the result: {}",

@@ -1,0 +1,31 @@
+//! Standard output, where a reader that stops early (`duly run … | head`)
+//! is not an error: the rest was not wanted, so the command ends quietly.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+/// Whether `err` says the reader of standard output has gone (a closed
+/// pipe), in which case the command stops writing and ends with success.
+pub fn reader_gone(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::BrokenPipe
+}
+
+/// Prints `text` to standard output: success, also when the reader has
+/// gone; a failure, said on standard error, when it cannot be written.
+pub fn print(text: &str) -> ExitCode {
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if reader_gone(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!(
+                "error: cannot write to standard output: {}",
+                crate::source::why(&err)
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
