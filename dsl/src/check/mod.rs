@@ -63,6 +63,7 @@ pub fn check(
         loader: source_loader,
         options,
         outcome_index: HashMap::new(),
+        step_homes: HashMap::new(),
         quiet_unknown_steps: false,
         unresolved_references: false,
     };
@@ -120,6 +121,9 @@ pub(crate) struct Checker<'l> {
     options: &'l CheckOptions,
     /// Each step's declared outcomes, for `until … completed with …`.
     outcome_index: HashMap<String, Vec<String>>,
+    /// Which workflow declares each step id, to say so when another
+    /// workflow names it.
+    step_homes: HashMap<String, String>,
     /// While lowering a workflow with a step whose id could not be read:
     /// unknown step ids are probably that step, already reported.
     quiet_unknown_steps: bool,
@@ -204,7 +208,14 @@ impl Checker<'_> {
             span,
             format!("no such {kind}"),
         );
-        if let Some(s) = did_you_mean(name, known.iter().copied()) {
+        let home = (kind == "step")
+            .then(|| self.step_homes.get(name))
+            .flatten();
+        if let Some(home) = home {
+            d = d.help(format!(
+                "`{name}` is a step of workflow `{home}`: a workflow names only its own steps, so count from or open one of this workflow's steps"
+            ));
+        } else if let Some(s) = did_you_mean(name, known.iter().copied()) {
             d = d.help(format!("did you mean `{s}`?"));
         } else if !known.is_empty() && known.len() <= 12 {
             let list: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();

@@ -50,6 +50,26 @@ fn an_unknown_step_suggests_the_near_one() {
 }
 
 #[test]
+fn a_step_of_another_workflow_is_named_as_such() {
+    let checked = check_text(
+        "w.duly",
+        "workflow v {\n  title \"V\"\n  version \"1\"\n  source \"Act\"\n  calendar england_and_wales\n  starts with s\n  step s {\n    title \"S\"\n    on complete end\n  }\n}\nworkflow w {\n  title \"W\"\n  version \"1\"\n  source \"Act\"\n  calendar england_and_wales\n  starts with t\n  step t {\n    title \"T\"\n    due 5 working days after s completed\n      source \"Act s1\"\n    on complete end\n  }\n}\n",
+    );
+    let unknown: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "unknown-step")
+        .collect();
+    assert_eq!(unknown.len(), 1, "{:#?}", checked.diagnostics);
+    assert_eq!(
+        unknown[0].help.as_deref(),
+        Some(
+            "`s` is a step of workflow `v`: a workflow names only its own steps, so count from or open one of this workflow's steps"
+        )
+    );
+}
+
+#[test]
 fn missing_required_clauses_are_one_error() {
     assert_eq!(codes("workflow w {\n}\n"), ["missing-clause"]);
 }

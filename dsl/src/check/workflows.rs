@@ -131,6 +131,8 @@ impl<'l> Checker<'l> {
                     st.id.name.clone(),
                     st.outcomes.iter().map(|o| o.name.clone()).collect(),
                 );
+                self.step_homes
+                    .insert(st.id.name.clone(), wf.id.name.clone());
             }
         }
         let mut plugins: Vec<PluginSpec> = Vec::new();
