@@ -87,15 +87,7 @@ impl StepInfo {
                 });
             }
         }
-        // The steps of the headline measures first, in their order; the
-        // rest as the rules list them.
-        let rank = |step: &StepInfo| {
-            crate::measures::DEFINED
-                .iter()
-                .position(|m| m.step == Some(step.id.as_str()))
-                .unwrap_or(usize::MAX)
-        };
-        steps.sort_by_key(rank);
+        sort_by_measure(&mut steps);
         steps
     }
 }
@@ -214,13 +206,7 @@ impl Reporter {
                 Some(_) => {}
             }
         }
-        let rank = |step: &StepInfo| {
-            crate::measures::DEFINED
-                .iter()
-                .position(|m| m.step == Some(step.id.as_str()))
-                .unwrap_or(usize::MAX)
-        };
-        steps.sort_by_key(rank);
+        sort_by_measure(&mut steps);
         let index: HashMap<String, usize> = steps
             .iter()
             .enumerate()
@@ -557,4 +543,16 @@ fn fact_text(fact: Option<&Fact>) -> Option<String> {
         Fact::Text(text) => Some(text.clone()),
         other => Some(other.to_string()),
     }
+}
+
+/// Puts the steps of the headline measures first, in their order; the rest
+/// stay as the rules list them.
+fn sort_by_measure(steps: &mut [StepInfo]) {
+    let rank = |step: &StepInfo| {
+        crate::measures::DEFINED
+            .iter()
+            .position(|m| m.step == Some(step.id.as_str()))
+            .unwrap_or(usize::MAX)
+    };
+    steps.sort_by_key(rank);
 }

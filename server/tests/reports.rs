@@ -35,6 +35,16 @@ async fn three_cases(service: &duly_server::Service) {
     );
 }
 
+/// Three text fields of each row of a JSON section, in order.
+fn triples<'a>(rows: &'a serde_json::Value, names: [&str; 3]) -> Vec<(&'a str, &'a str, &'a str)> {
+    let text = |row: &'a serde_json::Value, name: &str| row[name].as_str().unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (text(r, names[0]), text(r, names[1]), text(r, names[2])))
+        .collect()
+}
+
 #[tokio::test]
 async fn a_section_holds_what_duly_report_counts() {
     let setup = Setup::new(&rules("2018.1", ""));
@@ -45,16 +55,7 @@ async fn a_section_holds_what_duly_report_counts() {
     assert_eq!(breaches.status, StatusCode::OK, "{}", breaches.text);
     assert_eq!(breaches.content_type, "application/json");
     let rows = breaches.json.as_array().unwrap();
-    let found: Vec<(&str, &str, &str)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r["case"].as_str().unwrap(),
-                r["due"].as_str().unwrap(),
-                r["status"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let found = triples(&breaches.json, ["case", "due", "status"]);
     assert_eq!(
         found,
         [
@@ -256,19 +257,7 @@ async fn plugin_actions_are_those_of_the_rules_each_case_runs_under() {
     let service = setup.start().await;
     three_cases(&service).await;
     let actions = get(&service, "/v1/reports/plugin_actions?as_of=2019-06-30").await;
-    let found: Vec<(&str, &str, &str)> = actions
-        .json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["case"].as_str().unwrap(),
-                r["plugin"].as_str().unwrap(),
-                r["action"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let found = triples(&actions.json, ["case", "plugin", "action"]);
     // The test plugin escalates each breach when its due moment passes: C1
     // (held a day late) and C3 (never held); its notes are not listed.
     assert_eq!(

@@ -33,17 +33,22 @@ fn the_library_checks_clean() {
     assert_eq!(rules.calendar("example_council").unwrap().closures.len(), 9);
 }
 
+/// The `unknown-step` diagnostics of a check.
+fn unknown_steps(checked: &Checked) -> Vec<&Diagnostic> {
+    checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "unknown-step")
+        .collect()
+}
+
 #[test]
 fn an_unknown_step_suggests_the_near_one() {
     let checked = check_text(
         "w.duly",
         "workflow w {\n  title \"W\"\n  version \"1\"\n  source \"Act\"\n  calendar england_and_wales\n  starts with a\n  step a {\n    title \"A\"\n    on complete open bb\n  }\n  step b {\n    title \"B\"\n    on complete end\n  }\n}\n",
     );
-    let unknown: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == "unknown-step")
-        .collect();
+    let unknown = unknown_steps(&checked);
     assert_eq!(unknown.len(), 1, "{:#?}", checked.diagnostics);
     assert_eq!(unknown[0].help.as_deref(), Some("did you mean `b`?"));
     assert!(checked.rules.is_none());
@@ -55,11 +60,7 @@ fn a_step_of_another_workflow_is_named_as_such() {
         "w.duly",
         "workflow v {\n  title \"V\"\n  version \"1\"\n  source \"Act\"\n  calendar england_and_wales\n  starts with s\n  step s {\n    title \"S\"\n    on complete end\n  }\n}\nworkflow w {\n  title \"W\"\n  version \"1\"\n  source \"Act\"\n  calendar england_and_wales\n  starts with t\n  step t {\n    title \"T\"\n    due 5 working days after s completed\n      source \"Act s1\"\n    on complete end\n  }\n}\n",
     );
-    let unknown: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == "unknown-step")
-        .collect();
+    let unknown = unknown_steps(&checked);
     assert_eq!(unknown.len(), 1, "{:#?}", checked.diagnostics);
     assert_eq!(
         unknown[0].help.as_deref(),
