@@ -241,3 +241,33 @@ fn the_workbook_has_a_sheet_a_section_with_dates_filters_and_a_frozen_header() {
         );
     }
 }
+
+#[test]
+fn the_measures_sheet_charts_each_measure_from_its_own_cells() {
+    let report = fixture();
+    let bytes = render::xlsx(&report, Split::Step).unwrap();
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut chart = String::new();
+    zip.by_name("xl/charts/chart1.xml")
+        .unwrap()
+        .read_to_string(&mut chart)
+        .unwrap();
+    let rows = report.measures.len() + 1;
+    // Titles (column B) against percentages (column F), one bar a measure.
+    assert!(
+        chart.contains(&format!("<c:f>Measures!$B$2:$B${rows}</c:f>")),
+        "{chart}"
+    );
+    assert!(
+        chart.contains(&format!("<c:f>Measures!$F$2:$F${rows}</c:f>")),
+        "{chart}"
+    );
+    assert!(chart.contains("<c:barDir val=\"bar\"/>"), "{chart}");
+    // The chart sits on the measures sheet, the first.
+    let mut rels = String::new();
+    zip.by_name("xl/worksheets/_rels/sheet1.xml.rels")
+        .unwrap()
+        .read_to_string(&mut rels)
+        .unwrap();
+    assert!(rels.contains("drawing"), "{rels}");
+}

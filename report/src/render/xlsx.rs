@@ -1,12 +1,13 @@
 //! The report as an Excel workbook: a sheet per section, then the notes.
 //! Dates are real date cells, every sheet has its filters on and its
-//! header row frozen. Sheets are written in constant memory (row by row,
+//! header row frozen. The measures sheet has a bar chart of the measures
+//! beside its table, for a slide or a cabinet paper. Sheets are written in constant memory (row by row,
 //! through a temporary file), so a long breach list does not fill memory.
 
 use super::{Cell, columns, row_count, rows};
 use crate::model::Report;
 use crate::{Section, Split};
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Chart, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 /// The most data rows a sheet holds (Excel's limit less the header row).
 /// A longer section is cut there and the notes sheet says so.
@@ -46,6 +47,10 @@ fn build(report: &Report, by: Split) -> Result<Vec<u8>, XlsxError> {
             cut.push((section, total));
         }
         write_section(sheet, report, section, by, &formats)?;
+        if section == Section::Measures && !report.measures.is_empty() {
+            let chart = measures_chart(report.measures.len());
+            sheet.insert_chart(1, columns(section).len() as u16 + 1, &chart)?;
+        }
     }
     let notes = workbook.add_worksheet_with_constant_memory()?;
     notes.set_name("Notes")?;
@@ -123,6 +128,33 @@ fn write_section(
     sheet.set_freeze_panes(1, 0)?;
     sheet.autofilter(0, 0, last_row, last_col)?;
     Ok(())
+}
+
+/// A bar chart of the measures sheet's `n` rows: each measure's title and
+/// its percentage (a measure with nothing to count has no bar).
+fn measures_chart(n: usize) -> Chart {
+    let sheet = Section::Measures.title();
+    let column = |name: &str| {
+        columns(Section::Measures)
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap_or_default() as u16
+    };
+    let last = n as u32;
+    let mut chart = Chart::new_bar();
+    chart
+        .add_series()
+        .set_name("% within the timescale")
+        .set_categories((sheet, 1, column("title"), last, column("title")))
+        .set_values((sheet, 1, column("percent"), last, column("percent")));
+    chart
+        .title()
+        .set_name("The measures councils are compared on");
+    chart.x_axis().set_name("%").set_min(0).set_max(100);
+    chart.y_axis().set_reverse();
+    chart.legend().set_hidden();
+    chart.set_width(720).set_height(80 + 40 * last);
+    chart
 }
 
 fn excel_date(year: i16, month: i8, day: i8) -> Result<ExcelDateTime, XlsxError> {
