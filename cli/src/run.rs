@@ -3,14 +3,15 @@
 
 use crate::rules;
 use crate::source::{Problem, Source, SourceArgs};
-use duly_engine::plugin::HookError;
-use duly_engine::{AsOf, CaseState, Deadline, Engine, Lateness, RunOptions, Status};
+use duly_engine::plugin::{ActionRecord, HookError};
+use duly_engine::{AsOf, CaseState, Deadline, Due, Engine, Lateness, RunOptions, Status};
 use duly_events::EventError;
 use jiff::civil::Date;
 use serde::Serialize;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Replay cases against the rules and report every deadline.
 #[derive(Debug, clap::Args)]
@@ -247,19 +248,104 @@ fn json(
     Ok((errors, hook_errors))
 }
 
+/// What the table keeps of a deadline: not its explanation, so that a
+/// country's deadlines fit in memory.
 struct Row {
-    case: String,
-    deadline: Deadline,
+    case: Arc<str>,
+    step: Arc<str>,
+    occurrence: u32,
+    due: Due,
+    status: Status,
+    approaching: bool,
+    late: Option<Lateness>,
+    source: Option<Arc<str>>,
+    local: bool,
 }
 
-fn rank(deadline: &Deadline) -> u8 {
-    match deadline.status {
-        Status::Overdue => 0,
-        Status::Open if deadline.approaching => 1,
-        Status::Open => 2,
-        Status::Late => 3,
-        Status::Met => 4,
-        Status::Cancelled => 5,
+impl Row {
+    fn of(case: &Arc<str>, d: Deadline) -> Row {
+        Row {
+            case: case.clone(),
+            step: d.step,
+            occurrence: d.occurrence,
+            due: d.due,
+            status: d.status,
+            approaching: d.approaching,
+            late: d.late,
+            source: d.source,
+            local: d.local,
+        }
+    }
+
+    /// Overdue first, then approaching, open, late, met and cancelled.
+    fn rank(&self) -> u8 {
+        match self.status {
+            Status::Overdue => 0,
+            Status::Open if self.approaching => 1,
+            Status::Open => 2,
+            Status::Late => 3,
+            Status::Met => 4,
+            Status::Cancelled => 5,
+        }
+    }
+
+    fn cells(&self) -> [String; 7] {
+        let status = if self.approaching {
+            "approaching".to_owned()
+        } else {
+            self.status.as_str().to_owned()
+        };
+        let late = match (self.status, self.late) {
+            (Status::Overdue | Status::Late, Some(Lateness::WorkingDays(n))) => {
+                format!("{n} working day{}", if n == 1 { "" } else { "s" })
+            }
+            (Status::Overdue | Status::Late, Some(Lateness::Hours(n))) => {
+                format!("{n} hour{}", if n == 1 { "" } else { "s" })
+            }
+            _ => String::new(),
+        };
+        let source = match &self.source {
+            Some(source) if self.local => format!("local: {}", shorten(source)),
+            Some(source) => shorten(source),
+            None => String::new(),
+        };
+        [
+            self.case.to_string(),
+            self.step.to_string(),
+            self.occurrence.to_string(),
+            self.due.to_string(),
+            status,
+            late,
+            source,
+        ]
+    }
+}
+
+/// What the table keeps of one case, made on the core that replayed it.
+struct CaseRows {
+    rows: Vec<Row>,
+    actions: Vec<(Arc<str>, ActionRecord)>,
+    errors: Vec<EventError>,
+    hook_errors: Vec<HookError>,
+}
+
+impl CaseRows {
+    fn of(state: CaseState) -> CaseRows {
+        let case: Arc<str> = state.case.as_str().into();
+        CaseRows {
+            rows: state
+                .deadlines
+                .into_iter()
+                .map(|d| Row::of(&case, d))
+                .collect(),
+            actions: state
+                .actions
+                .into_iter()
+                .map(|a| (case.clone(), a))
+                .collect(),
+            errors: state.errors,
+            hook_errors: state.hook_errors,
+        }
     }
 }
 
@@ -277,37 +363,25 @@ fn table(
     let mut errors = Vec::new();
     let mut hook_errors = Vec::new();
     let mut cases = 0;
-    let read = source.run_with(
-        engine,
-        options,
-        |state| state,
-        |state| {
-            cases += 1;
-            errors.extend(state.errors.iter().cloned());
-            hook_errors.extend(state.hook_errors.iter().cloned());
-            for action in state.actions {
-                actions.push((state.case.clone(), action));
-            }
-            for deadline in state.deadlines {
-                rows.push(Row {
-                    case: state.case.clone(),
-                    deadline,
-                });
-            }
-        },
-    )?;
+    let read = source.run_with(engine, options, CaseRows::of, |case| {
+        cases += 1;
+        rows.extend(case.rows);
+        actions.extend(case.actions);
+        errors.extend(case.errors);
+        hook_errors.extend(case.hook_errors);
+    })?;
     problems.extend(read.problems);
     errors.extend(read.errors);
     errors.sort_by_key(|e| e.line);
     rows.sort_by(|a, b| {
-        rank(&a.deadline)
-            .cmp(&rank(&b.deadline))
-            .then(a.deadline.due.cmp(&b.deadline.due))
+        a.rank()
+            .cmp(&b.rank())
+            .then(a.due.cmp(&b.due))
             .then(a.case.cmp(&b.case))
-            .then(a.deadline.step.cmp(&b.deadline.step))
-            .then(a.deadline.occurrence.cmp(&b.deadline.occurrence))
+            .then(a.step.cmp(&b.step))
+            .then(a.occurrence.cmp(&b.occurrence))
     });
-    let count = |status: Status| rows.iter().filter(|r| r.deadline.status == status).count();
+    let count = |status: Status| rows.iter().filter(|r| r.status == status).count();
     writeln!(
         out,
         "as of {}: {cases} case{}, {} deadline{}: {} overdue, {} open ({} approaching), {} late, {} met, {} cancelled",
@@ -317,47 +391,13 @@ fn table(
         if rows.len() == 1 { "" } else { "s" },
         count(Status::Overdue),
         count(Status::Open),
-        rows.iter().filter(|r| r.deadline.approaching).count(),
+        rows.iter().filter(|r| r.approaching).count(),
         count(Status::Late),
         count(Status::Met),
         count(Status::Cancelled),
     )?;
     let header = ["CASE", "STEP", "#", "DUE", "STATUS", "LATE", "SOURCE"];
-    let cells: Vec<[String; 7]> = rows
-        .iter()
-        .map(|row| {
-            let d = &row.deadline;
-            let status = if d.approaching {
-                "approaching".to_owned()
-            } else {
-                d.status.as_str().to_owned()
-            };
-            let late = match (d.status, d.late) {
-                (Status::Overdue | Status::Late, Some(Lateness::WorkingDays(n))) => {
-                    format!("{n} working day{}", if n == 1 { "" } else { "s" })
-                }
-                (Status::Overdue | Status::Late, Some(Lateness::Hours(n))) => {
-                    format!("{n} hour{}", if n == 1 { "" } else { "s" })
-                }
-                _ => String::new(),
-            };
-            let source = match &d.source {
-                Some(source) if d.local => format!("local: {}", shorten(source)),
-                Some(source) => shorten(source),
-                None => String::new(),
-            };
-            [
-                row.case.clone(),
-                d.step.to_string(),
-                d.occurrence.to_string(),
-                d.due.to_string(),
-                status,
-                late,
-                source,
-            ]
-        })
-        .collect();
-    aligned(header, &cells, out)?;
+    aligned(header, || rows.iter().map(Row::cells), out)?;
     if !actions.is_empty() {
         writeln!(out)?;
         actions_block(&actions, out)?;
@@ -367,10 +407,7 @@ fn table(
 
 /// What plugins did, after the deadlines: one line an action, in order of
 /// case, then moment (London time).
-fn actions_block(
-    actions: &[(String, duly_engine::plugin::ActionRecord)],
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
+fn actions_block(actions: &[(Arc<str>, ActionRecord)], out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "{} plugin action{}:",
@@ -378,41 +415,39 @@ fn actions_block(
         if actions.len() == 1 { "" } else { "s" }
     )?;
     let header = ["CASE", "AT", "PLUGIN", "ACTION", "WHAT"];
-    let cells: Vec<[String; 5]> = actions
-        .iter()
-        .map(|(case, record)| {
-            let at = record
-                .at
-                .to_zoned_datetime(duly_calendar::LONDON.clone())
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string();
-            let action = &record.action;
-            let what = match (action.name(), action.to()) {
-                (_, Some(to)) => format!("to {to}: {}", action.reason()),
-                (Some(name), None) => format!("{name}: {}", action.reason()),
-                (None, None) => action.reason().to_owned(),
-            };
-            [
-                case.clone(),
-                at,
-                record.plugin.clone(),
-                action.kind().to_owned(),
-                shorten_reason(&what),
-            ]
-        })
-        .collect();
-    aligned(header, &cells, out)
+    let cells = |(case, record): &(Arc<str>, ActionRecord)| {
+        let at = record
+            .at
+            .to_zoned_datetime(duly_calendar::LONDON.clone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string();
+        let action = &record.action;
+        let what = match (action.name(), action.to()) {
+            (_, Some(to)) => format!("to {to}: {}", action.reason()),
+            (Some(name), None) => format!("{name}: {}", action.reason()),
+            (None, None) => action.reason().to_owned(),
+        };
+        [
+            case.to_string(),
+            at,
+            record.plugin.clone(),
+            action.kind().to_owned(),
+            shorten_reason(&what),
+        ]
+    };
+    aligned(header, || actions.iter().map(cells), out)
 }
 
-/// Writes a header and rows in aligned columns, two spaces apart.
-fn aligned<const N: usize>(
+/// Writes a header and rows in aligned columns, two spaces apart. The rows
+/// are made twice, once to measure and once to write, rather than held.
+fn aligned<const N: usize, I: Iterator<Item = [String; N]>>(
     header: [&str; N],
-    rows: &[[String; N]],
+    rows: impl Fn() -> I,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let mut widths = header.map(str::len);
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
+    for row in rows() {
+        for (width, cell) in widths.iter_mut().zip(&row) {
             *width = (*width).max(cell.chars().count());
         }
     }
@@ -428,7 +463,7 @@ fn aligned<const N: usize>(
         text.trim_end().to_owned()
     };
     writeln!(out, "{}", line(header))?;
-    for row in rows {
+    for row in rows() {
         writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
     }
     Ok(())
