@@ -8,7 +8,7 @@
 //!   rule, with gov.uk's titles and the one-off changes by proclamation.
 //! - [`Calendar`]: a division plus a council's closure days
 //!   ([`parse_closures`] reads them from CSV text); working days by look-up.
-//! - [`Calendar::due`], [`Calendar::deadline`], [`Calendar::warning`],
+//! - [`Calendar::due`], [`Calendar::reckon`], [`Calendar::warning`],
 //!   [`Calendar::lateness`]: timescale arithmetic, and its working in plain
 //!   English.
 //!

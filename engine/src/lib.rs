@@ -11,7 +11,7 @@
 //! These are the rules of replay; `docs/language.md` says the same for
 //! policy leads.
 //!
-//! 1. **Order.** A case's events apply in the order of [`At::order_key`]
+//! 1. **Order.** A case's events apply in the order of [`duly_events::At::order_key`]
 //!    (local London date, then instant; a date alone counts as the start of
 //!    its day), ties in file order, whatever order they arrive in. A state
 //!    as of a moment uses only the events up to it; an as-of date means the

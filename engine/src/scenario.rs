@@ -1,7 +1,7 @@
 //! Rule scenarios: events in, expected deadlines out, as of a date.
 //!
-//! Policy leads write scenarios beside the rules they test (`duly test
-//! <dir>` runs every `*.toml` file below `<dir>`); the engine's own corpus
+//! Policy leads write scenarios beside the rules they test (`duly test DIR`
+//! runs every `*.toml` file below `DIR`); the engine's own corpus
 //! uses the same format. A scenario is a TOML file:
 //!
 //! ```toml
