@@ -12,7 +12,7 @@
 
 use crate::schema::{self, Found};
 use crate::{
-    ActionKey, ActionRecorded, Appended, EventStore, EventStream, Generation, Rejection,
+    ActionKey, ActionRecorded, Appended, CaseTally, EventStore, EventStream, Generation, Rejection,
     RuleHistory, StoreError, StoredEvent,
 };
 use duly_events::{At, Event};
@@ -201,6 +201,24 @@ impl EventStore for SqliteStore {
                 self.decode(arrival.cast_unsigned(), id, &body)
             })
             .collect()
+        })
+    }
+
+    fn case_tally(&self, case: &str) -> Result<CaseTally, StoreError> {
+        // From the index by case alone: no event is read.
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT count(*), coalesce(max(arrival), 0) FROM events WHERE case_id = ?1",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row([case], |row| {
+                    Ok(CaseTally {
+                        events: row.get::<_, i64>(0)?.cast_unsigned(),
+                        last_arrival: row.get::<_, i64>(1)?.cast_unsigned(),
+                    })
+                })
+            })
+            .map_err(|e| self.fail(e))
         })
     }
 
