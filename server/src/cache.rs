@@ -95,6 +95,16 @@ impl CaseCache {
         self.slots.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether it holds events of `case` checked under rules generation
+    /// `generation`, current or not: only then is the case's tally worth
+    /// asking the store for.
+    pub fn holds(&self, case: &str, generation: u64) -> bool {
+        self.slots()
+            .entries
+            .get(case)
+            .is_some_and(|entry| entry.generation == generation)
+    }
+
     /// The checked events of `case`, if they were checked under rules
     /// generation `generation` from events whose tally is `tally`.
     pub fn get(&self, case: &str, generation: u64, tally: CaseTally) -> Option<Arc<Checked>> {
@@ -214,7 +224,9 @@ mod tests {
     #[test]
     fn an_entry_serves_only_the_same_tally_and_generation() {
         let cache = CaseCache::new(1 << 20);
+        assert!(!cache.holds("C", 1));
         cache.put("C", 1, tally(3), checked(3));
+        assert!(cache.holds("C", 1) && !cache.holds("C", 2));
         assert!(cache.get("C", 1, tally(3)).is_some());
         assert!(cache.get("C", 1, tally(4)).is_none(), "a new event");
         assert!(cache.get("C", 2, tally(3)).is_none(), "other rules");

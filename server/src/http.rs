@@ -439,7 +439,8 @@ fn checked_events(
     rules: &crate::rules::Rules,
 ) -> Result<Arc<Checked>, ApiError> {
     let cache = &inner.cases;
-    if cache.enabled() {
+    // A case not held is read at once: its tally comes with its events.
+    if cache.holds(id, rules.number) {
         let tally = inner
             .store
             .case_tally(id)
