@@ -33,6 +33,11 @@ pub struct Args {
     /// The largest request body, in bytes.
     #[arg(long = "max-body-bytes", value_name = "BYTES", default_value_t = duly_server::DEFAULT_MAX_BODY)]
     pub max_body_bytes: usize,
+    /// Memory, in MiB, for the checked events of cases read recently, so
+    /// that reading a case again skips the store (0: none). A case's state
+    /// is still worked out afresh on every read.
+    #[arg(long = "case-cache-mib", value_name = "MIB", default_value_t = duly_server::cache::DEFAULT_BUDGET >> 20)]
+    pub case_cache_mib: usize,
 }
 
 /// How the service logs.
@@ -100,6 +105,7 @@ async fn serve(args: Args, tokens: Tokens) -> ExitCode {
         clock: Arc::new(SystemClock),
         max_body_bytes: args.max_body_bytes,
         timer: true,
+        case_cache_bytes: args.case_cache_mib.saturating_mul(1 << 20),
     };
     let service = match Service::start(config, store).await {
         Ok(service) => service,

@@ -324,6 +324,32 @@ impl CaseEvent {
         }
     }
 
+    /// About how many bytes of memory it holds, itself included: for a
+    /// cache of checked events that must stay within a budget. Facts shared
+    /// with other events count in full for each.
+    pub fn footprint(&self) -> usize {
+        let id = if self.id.is_heap_allocated() {
+            self.id.capacity()
+        } else {
+            0
+        };
+        let facts = self.facts.as_ref().map_or(0, |facts| {
+            // The reference counts, then each fact with its name and text.
+            2 * std::mem::size_of::<usize>()
+                + facts
+                    .iter()
+                    .map(|f| {
+                        let text = match &f.value {
+                            Some(Value::Text(t)) => t.len(),
+                            _ => 0,
+                        };
+                        std::mem::size_of::<FactChange>() + f.name.len() + text
+                    })
+                    .sum::<usize>()
+        });
+        std::mem::size_of::<CaseEvent>() + id + facts
+    }
+
     pub(crate) fn step(&self) -> Option<StepIx> {
         (self.step != NO_STEP).then_some(StepIx::from(self.step))
     }

@@ -1,6 +1,7 @@
 //! The HTTP interface: routes, access, and the JSON each answers.
 
 use crate::Service;
+use crate::cache::Checked;
 use crate::error::{self, ApiError};
 use crate::reports::{self, Format, ReportQuery};
 use crate::tokens::Role;
@@ -15,9 +16,10 @@ use axum::{Json, Router};
 use duly_engine::{AsOf, CaseState, Deadline, Episode, OpenStep};
 use duly_events::{Event, EventError};
 use duly_report::Section;
-use duly_store::{Appended, Rejection};
+use duly_store::{Appended, CaseTally, Rejection};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
@@ -416,21 +418,57 @@ async fn case(
     let inner = service.inner.clone();
     let bytes = service
         .read(move || {
-            let events = inner
-                .store
-                .case_events(&id)
-                .map_err(|e| ApiError::store(&e))?;
-            if events.is_empty() {
-                return Err(no_case(&id));
-            }
             let rules = inner.generations.rules_for(&id);
-            let state = rules
-                .engine
-                .replay(&id, events.into_iter().map(|s| s.event), as_of);
+            let checked = checked_events(&inner, &id, &rules)?;
+            let mut state = rules.engine.case_state(&id, checked.events.clone(), as_of);
+            // As `Engine::replay` gives them.
+            state.errors.extend(checked.errors.iter().cloned());
+            state.errors.sort_by_key(|e| e.line);
             case_json(&state)
         })
         .await?;
     Ok(json_bytes(bytes))
+}
+
+/// The events of case `id` checked against `rules`: kept from an earlier
+/// read while the store's tally of the case is unchanged ([`crate::cache`]),
+/// else read, checked and kept.
+fn checked_events(
+    inner: &crate::Inner,
+    id: &str,
+    rules: &crate::rules::Rules,
+) -> Result<Arc<Checked>, ApiError> {
+    let cache = &inner.cases;
+    // A case not held is read at once: its tally comes with its events.
+    if cache.holds(id, rules.number) {
+        let tally = inner
+            .store
+            .case_tally(id)
+            .map_err(|e| ApiError::store(&e))?;
+        if tally.events == 0 {
+            return Err(no_case(id));
+        }
+        if let Some(checked) = cache.get(id, rules.number, tally) {
+            return Ok(checked);
+        }
+    }
+    let events = inner
+        .store
+        .case_events(id)
+        .map_err(|e| ApiError::store(&e))?;
+    if events.is_empty() {
+        return Err(no_case(id));
+    }
+    // The tally of exactly the events read, whatever was stored since.
+    let tally = CaseTally::of(&events);
+    let (events, errors) = rules
+        .engine
+        .check_case(id, events.into_iter().map(|s| s.event));
+    let checked = Arc::new(Checked { events, errors });
+    if cache.enabled() {
+        cache.put(id, rules.number, tally, checked.clone());
+    }
+    Ok(checked)
 }
 
 #[derive(Serialize)]

@@ -9,7 +9,10 @@
 //!   runs under (an unknown step or outcome is rejected, never stored) and
 //!   answers once the accepted ones are durable. One writer thread stores
 //!   the batches of concurrent requests together ([`writer`]).
-//! - Reads: a case is replayed from its stored events on each request.
+//! - Reads: a case is replayed from its stored events on each request, as
+//!   of the moment asked; the events, checked against the case's rules, are
+//!   kept for the next read of the case while the store says they are still
+//!   all of them ([`cache`]).
 //! - Rules: every rule set loaded is kept as a generation, and a case keeps
 //!   the one it started under unless a newer version takes it over
 //!   ([`rules`]).
@@ -33,6 +36,7 @@
 //! # }
 //! ```
 
+pub mod cache;
 pub mod error;
 pub mod escalate;
 pub mod http;
@@ -74,6 +78,9 @@ pub struct Config {
     /// Whether the escalation timer runs by itself (tests that move their
     /// clock turn it off and call [`Service::sweep`]).
     pub timer: bool,
+    /// How many bytes of checked events are kept for the cases read
+    /// recently (about; 0 keeps none): [`cache`].
+    pub case_cache_bytes: usize,
 }
 
 impl Config {
@@ -88,6 +95,7 @@ impl Config {
             clock: Arc::new(SystemClock),
             max_body_bytes: DEFAULT_MAX_BODY,
             timer: true,
+            case_cache_bytes: cache::DEFAULT_BUDGET,
         }
     }
 }
@@ -98,7 +106,7 @@ pub struct Service {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     store: Arc<dyn ServiceStore>,
     generations: Arc<Generations>,
     writer: Writer,
@@ -106,6 +114,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     tokens: Tokens,
     reads: Semaphore,
+    cases: cache::CaseCache,
     reports: Semaphore,
     max_body_bytes: usize,
     timer: Option<tokio::task::AbortHandle>,
@@ -165,6 +174,7 @@ impl Service {
                 clock: config.clock,
                 tokens: config.tokens,
                 reads: Semaphore::new(READERS),
+                cases: cache::CaseCache::new(config.case_cache_bytes),
                 reports: Semaphore::new(1),
                 max_body_bytes: config.max_body_bytes,
                 timer,
@@ -198,6 +208,9 @@ impl Service {
             "rules reloaded"
         );
         if reloaded.status == "reloaded" {
+            // Its entries are of older generations: they would not be used
+            // again, only take room.
+            self.inner.cases.clear();
             self.inner.escalator.everything();
         }
         Ok(reloaded)

@@ -45,6 +45,14 @@ pub trait EventStore: Send + Sync {
     /// ([`duly_events::At`]'s order), ties in the order they arrived.
     fn case_events(&self, case: &str) -> Result<Vec<StoredEvent>, StoreError>;
 
+    /// How many events case `case` has, and the arrival of the newest. The
+    /// log is append-only, so any event stored for the case since, by this
+    /// process or another, changes it: a cache of a case's events is
+    /// current while its tally is the same. The default reads the events.
+    fn case_tally(&self, case: &str) -> Result<CaseTally, StoreError> {
+        Ok(CaseTally::of(&self.case_events(case)?))
+    }
+
     /// Every event, case by case (cases in id order), each case in the order
     /// its events apply, read a page at a time from one consistent snapshot.
     /// The snapshot is held until the stream is dropped: drop it when done.
@@ -78,6 +86,26 @@ pub struct StoredEvent {
     pub arrival: u64,
     /// The event, exactly as it was accepted.
     pub event: Event,
+}
+
+/// A case's event count and newest arrival ([`EventStore::case_tally`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CaseTally {
+    /// How many events the case has.
+    pub events: u64,
+    /// The arrival of its newest event (0 without any).
+    pub last_arrival: u64,
+}
+
+impl CaseTally {
+    /// The tally of a case's events as read back by
+    /// [`EventStore::case_events`].
+    pub fn of(events: &[StoredEvent]) -> CaseTally {
+        CaseTally {
+            events: events.len() as u64,
+            last_arrival: events.iter().map(|e| e.arrival).max().unwrap_or(0),
+        }
+    }
 }
 
 /// What the store did with one event of a batch.

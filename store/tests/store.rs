@@ -4,7 +4,7 @@
 
 use duly_events::{Event, parse_line};
 use duly_store::{
-    ActionKey, ActionRecorded, Appended, EventStore, Rejection, SqliteStore, StoreError,
+    ActionKey, ActionRecorded, Appended, CaseTally, EventStore, Rejection, SqliteStore, StoreError,
 };
 use proptest::prelude::*;
 
@@ -26,6 +26,34 @@ fn ids(events: &[duly_store::StoredEvent]) -> Vec<&str> {
         .iter()
         .map(|stored| stored.event.id.as_str())
         .collect()
+}
+
+#[test]
+fn a_case_tally_changes_with_every_new_event_of_the_case_and_only_then() {
+    let (_dir, store) = open();
+    assert_eq!(store.case_tally("C1").unwrap(), CaseTally::default());
+    store
+        .append(&[
+            event("e-1", "C1", "2019-04-12"),
+            event("e-2", "C2", "2019-04-12"),
+        ])
+        .unwrap();
+    let first = store.case_tally("C1").unwrap();
+    assert_eq!(first, CaseTally::of(&store.case_events("C1").unwrap()));
+    assert_eq!(first.events, 1);
+    // Another case's event, and a duplicate, leave it as it was.
+    store
+        .append(&[
+            event("e-3", "C2", "2019-04-13"),
+            event("e-1", "C1", "2019-04-12"),
+        ])
+        .unwrap();
+    assert_eq!(store.case_tally("C1").unwrap(), first);
+    // An event dated before the others still changes it.
+    store.append(&[event("e-4", "C1", "2018-01-01")]).unwrap();
+    let second = store.case_tally("C1").unwrap();
+    assert_ne!(second, first);
+    assert_eq!(second, CaseTally::of(&store.case_events("C1").unwrap()));
 }
 
 #[test]

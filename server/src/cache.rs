@@ -1,0 +1,265 @@
+//! The checked events of cases read recently, so that reading a case again
+//! skips reading its events from the store, decoding them and checking them
+//! against the rules. Each read still replays the case as of its own moment:
+//! only the events are kept, never a state or a deadline.
+//!
+//! An entry is used only while it is provably what a fresh read would give:
+//!
+//! - the case's [`CaseTally`] in the store (its event count and newest
+//!   arrival, read from the index on every request) is the tally of the
+//!   events the entry was made from. The log is append-only, so any event
+//!   stored for the case since, by this service or by another process on
+//!   the same database, changes the count; the same set of events reads
+//!   back in the same order, numbered the same;
+//! - the case runs under the rules generation the events were checked
+//!   against (a reload that moves it, or a new generation, misses).
+//!
+//! The cache keeps to a budget of bytes (estimated): when full, it drops
+//! entries not used since the last pass over them (second chance).
+
+use duly_engine::CaseEvent;
+use duly_events::EventError;
+use duly_store::CaseTally;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The default budget: room for some 100,000 cases of a dozen events.
+pub const DEFAULT_BUDGET: usize = 256 * 1024 * 1024;
+
+/// A case's events checked against its rules, as [`duly_engine::Engine::check_case`]
+/// gives them.
+#[derive(Debug)]
+pub(crate) struct Checked {
+    /// The events that fit the rules, numbered in the store's order.
+    pub events: Vec<CaseEvent>,
+    /// An error for each event that does not.
+    pub errors: Vec<EventError>,
+}
+
+impl Checked {
+    fn footprint(&self) -> usize {
+        std::mem::size_of::<Checked>()
+            + self.events.iter().map(CaseEvent::footprint).sum::<usize>()
+            + self
+                .errors
+                .iter()
+                .map(|e| {
+                    std::mem::size_of::<EventError>()
+                        + e.message.len()
+                        + e.id.as_ref().map_or(0, String::len)
+                        + e.field.as_ref().map_or(0, String::len)
+                })
+                .sum::<usize>()
+    }
+}
+
+struct Entry {
+    generation: u64,
+    tally: CaseTally,
+    checked: Arc<Checked>,
+    bytes: usize,
+    used: bool,
+}
+
+#[derive(Default)]
+struct Slots {
+    entries: HashMap<Arc<str>, Entry>,
+    /// Every key of `entries`, once, oldest first.
+    order: VecDeque<Arc<str>>,
+    bytes: usize,
+}
+
+/// Checked events by case, within a budget of bytes.
+pub(crate) struct CaseCache {
+    budget: usize,
+    slots: Mutex<Slots>,
+}
+
+impl CaseCache {
+    /// A cache of at most about `budget` bytes; 0 keeps nothing.
+    pub fn new(budget: usize) -> CaseCache {
+        CaseCache {
+            budget,
+            slots: Mutex::new(Slots::default()),
+        }
+    }
+
+    /// Whether it keeps anything.
+    pub fn enabled(&self) -> bool {
+        self.budget > 0
+    }
+
+    fn slots(&self) -> std::sync::MutexGuard<'_, Slots> {
+        // Every change below leaves the slots consistent before it can
+        // panic, so a poisoned lock is still sound.
+        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether it holds events of `case` checked under rules generation
+    /// `generation`, current or not: only then is the case's tally worth
+    /// asking the store for.
+    pub fn holds(&self, case: &str, generation: u64) -> bool {
+        self.slots()
+            .entries
+            .get(case)
+            .is_some_and(|entry| entry.generation == generation)
+    }
+
+    /// The checked events of `case`, if they were checked under rules
+    /// generation `generation` from events whose tally is `tally`.
+    pub fn get(&self, case: &str, generation: u64, tally: CaseTally) -> Option<Arc<Checked>> {
+        let mut slots = self.slots();
+        let entry = slots.entries.get_mut(case)?;
+        if entry.generation != generation || entry.tally != tally {
+            return None;
+        }
+        entry.used = true;
+        Some(entry.checked.clone())
+    }
+
+    /// Keeps the events of `case` checked under `generation`, read back
+    /// with tally `tally`.
+    pub fn put(&self, case: &str, generation: u64, tally: CaseTally, checked: Arc<Checked>) {
+        let bytes = checked.footprint()
+            + case.len()
+            + std::mem::size_of::<Entry>()
+            + 4 * std::mem::size_of::<Arc<str>>();
+        if bytes > self.budget {
+            return;
+        }
+        let mut slots = self.slots();
+        let entry = Entry {
+            generation,
+            tally,
+            checked,
+            bytes,
+            used: false,
+        };
+        if let Some(old) = slots.entries.get_mut(case) {
+            let freed = old.bytes;
+            *old = entry;
+            slots.bytes = slots.bytes - freed + bytes;
+        } else {
+            let key: Arc<str> = Arc::from(case);
+            slots.order.push_back(key.clone());
+            slots.entries.insert(key, entry);
+            slots.bytes += bytes;
+        }
+        while slots.bytes > self.budget {
+            let Some(key) = slots.order.pop_front() else {
+                break;
+            };
+            match slots.entries.get_mut(&key) {
+                Some(entry) if entry.used => {
+                    entry.used = false;
+                    slots.order.push_back(key);
+                }
+                Some(_) => {
+                    if let Some(entry) = slots.entries.remove(&key) {
+                        slots.bytes -= entry.bytes;
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Drops every entry (after a reload, whose new generation none fits).
+    pub fn clear(&self) {
+        let mut slots = self.slots();
+        *slots = Slots::default();
+    }
+
+    /// How many cases and bytes it holds.
+    #[cfg(test)]
+    fn size(&self) -> (usize, usize) {
+        let slots = self.slots();
+        (slots.entries.len(), slots.bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checked(events: usize) -> Arc<Checked> {
+        let rules = duly_dsl::check_text(
+            "t.duly",
+            r#"workflow w {
+  title "W"
+  version "1"
+  source "S"
+  calendar england_and_wales
+  starts with a
+  step a {
+    title "A"
+    on complete end
+  }
+}
+"#,
+        )
+        .rules
+        .expect("the rules check");
+        let engine = duly_engine::Engine::new(rules).expect("the rules run");
+        let lines: Vec<duly_events::Event> = (0..events)
+            .map(|i| {
+                duly_events::parse_line(
+                    i + 1,
+                    &format!(r#"{{"id":"e-{i}","case":"C","at":"2019-04-12","step":"a","action":"start"}}"#),
+                )
+                .expect("an event")
+            })
+            .collect();
+        let (events, errors) = engine.check_case("C", lines);
+        Arc::new(Checked { events, errors })
+    }
+
+    fn tally(events: u64) -> CaseTally {
+        CaseTally {
+            events,
+            last_arrival: events,
+        }
+    }
+
+    #[test]
+    fn an_entry_serves_only_the_same_tally_and_generation() {
+        let cache = CaseCache::new(1 << 20);
+        assert!(!cache.holds("C", 1));
+        cache.put("C", 1, tally(3), checked(3));
+        assert!(cache.holds("C", 1) && !cache.holds("C", 2));
+        assert!(cache.get("C", 1, tally(3)).is_some());
+        assert!(cache.get("C", 1, tally(4)).is_none(), "a new event");
+        assert!(cache.get("C", 2, tally(3)).is_none(), "other rules");
+        assert!(cache.get("D", 1, tally(3)).is_none());
+        cache.put("C", 1, tally(4), checked(4));
+        assert_eq!(cache.get("C", 1, tally(4)).map(|c| c.events.len()), Some(4));
+        assert_eq!(cache.size().0, 1);
+        cache.clear();
+        assert!(cache.get("C", 1, tally(4)).is_none());
+    }
+
+    #[test]
+    fn it_keeps_to_its_budget_and_keeps_what_is_used() {
+        let one = checked(10);
+        let budget = 20 * one.footprint();
+        let cache = CaseCache::new(budget);
+        for i in 0..100 {
+            cache.put(&format!("C{i}"), 1, tally(10), one.clone());
+            // C0 is read between every two writes: it stays.
+            assert!(i == 0 || cache.get("C0", 1, tally(10)).is_some(), "{i}");
+        }
+        let (cases, bytes) = cache.size();
+        assert!(bytes <= budget, "{bytes} > {budget}");
+        assert!(cases > 5 && cases < 20, "{cases}");
+        assert!(cache.get("C99", 1, tally(10)).is_some());
+        assert!(cache.get("C1", 1, tally(10)).is_none());
+    }
+
+    #[test]
+    fn nothing_is_kept_without_a_budget() {
+        let cache = CaseCache::new(0);
+        assert!(!cache.enabled());
+        cache.put("C", 1, tally(1), checked(1));
+        assert!(cache.get("C", 1, tally(1)).is_none());
+    }
+}
