@@ -97,19 +97,25 @@ fn a_plugin_that_loops_is_stopped_named_in_errors_and_the_run_goes_on() {
     assert_eq!(action["hash"].as_str().unwrap().len(), 16);
 }
 
-#[test]
-fn the_table_names_a_failing_plugin_on_standard_error() {
+/// `duly run` as a table on the events above with the national library and
+/// `script` as the one plugin; it must succeed.
+fn run_table_with(script: &str) -> assert_cmd::assert::Assert {
     let dir = tempfile::tempdir().unwrap();
     let plugins = dir.path().join("plugins");
     std::fs::create_dir(&plugins).unwrap();
-    write(&plugins, "looping.rhai", LOOPING);
+    write(&plugins, "looping.rhai", script);
     let events = write(dir.path(), "events.jsonl", EVENTS);
-    let out = duly()
+    duly()
         .args(["run", "--rules", "rules/national", "--events", &events])
         .args(["--as-of", "2024-06-30", "--plugins"])
         .arg(&plugins)
         .assert()
-        .success();
+        .success()
+}
+
+#[test]
+fn the_table_names_a_failing_plugin_on_standard_error() {
+    let out = run_table_with(LOOPING);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr);
     assert_eq!(
         stderr.trim_end(),
@@ -119,21 +125,7 @@ fn the_table_names_a_failing_plugin_on_standard_error() {
 
 #[test]
 fn the_table_lists_plugin_actions_after_the_deadlines() {
-    let dir = tempfile::tempdir().unwrap();
-    let plugins = dir.path().join("plugins");
-    std::fs::create_dir(&plugins).unwrap();
-    write(
-        &plugins,
-        "looping.rhai",
-        &LOOPING.replace("loop { turns += 1; }", ""),
-    );
-    let events = write(dir.path(), "events.jsonl", EVENTS);
-    let out = duly()
-        .args(["run", "--rules", "rules/national", "--events", &events])
-        .args(["--as-of", "2024-06-30", "--plugins"])
-        .arg(&plugins)
-        .assert()
-        .success();
+    let out = run_table_with(&LOOPING.replace("loop { turns += 1; }", ""));
     let stdout = String::from_utf8_lossy(&out.get_output().stdout);
     let (deadlines, actions) = stdout.split_once("\n\n").unwrap();
     assert!(

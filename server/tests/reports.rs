@@ -35,6 +35,15 @@ async fn three_cases(service: &duly_server::Service) {
     );
 }
 
+/// The `case` of each row of a JSON section, in order.
+fn cases(rows: &serde_json::Value) -> Vec<&str> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["case"].as_str().unwrap())
+        .collect()
+}
+
 /// Three text fields of each row of a JSON section, in order.
 fn triples<'a>(rows: &'a serde_json::Value, names: [&str; 3]) -> Vec<(&'a str, &'a str, &'a str)> {
     let text = |row: &'a serde_json::Value, name: &str| row[name].as_str().unwrap();
@@ -81,22 +90,10 @@ async fn a_section_holds_what_duly_report_counts() {
 
     // Only events up to the as-of day count, and the period ends there.
     let early = get(&service, "/v1/reports/breaches?as_of=2019-05-09").await;
-    let found: Vec<&str> = early
-        .json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["case"].as_str().unwrap())
-        .collect();
+    let found = cases(&early.json);
     assert_eq!(found, ["C1"], "{}", early.text);
     let at_risk = get(&service, "/v1/reports/at_risk?as_of=2019-05-09").await;
-    let found: Vec<&str> = at_risk
-        .json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["case"].as_str().unwrap())
-        .collect();
+    let found = cases(&at_risk.json);
     assert_eq!(found, ["C3"], "{}", at_risk.text);
 
     // A period that leaves the breaches out.
