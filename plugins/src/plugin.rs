@@ -468,31 +468,6 @@ impl Checker<'_> {
                 .find(|(n, ..)| *n == name)
                 .map(|(_, _, value)| value.clone())
                 .filter(|_| constant);
-            if name == "ONLY_WHEN" {
-                let texts = value
-                    .and_then(|v| v.try_cast::<rhai::Array>())
-                    .and_then(|items| {
-                        items
-                            .into_iter()
-                            .map(|i| i.into_immutable_string().ok().map(|s| s.to_string()))
-                            .collect::<Option<Vec<String>>>()
-                    })
-                    .unwrap_or_default();
-                for text in &texts {
-                    match Guard::parse(text) {
-                        Some(guard) => found.only_when.push(guard),
-                        None => diagnostics.push(
-                            Diagnostic::error("plugin-watch", format!("cannot read the condition `{text}` in `ONLY_WHEN`"))
-                                .at(self.file, self.entry(span, text), "cannot read this")
-                                .help(format!(
-                                    "write `<name> <op> <whole number>`, with a name among {} and `<`, `<=`, `>`, `>=`, `==` or `!=`",
-                                    GUARD_FIELDS.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-                                )),
-                        ),
-                    }
-                }
-                continue;
-            }
             if name == "DAILY_ONLY_WHEN_ASKED" {
                 match value.and_then(|v| v.as_bool().ok()) {
                     Some(flag) => found.daily_only_when_asked = flag,
@@ -529,6 +504,21 @@ impl Checker<'_> {
                 continue;
             };
             match name {
+                "ONLY_WHEN" => {
+                    for text in &texts {
+                        match Guard::parse(text) {
+                            Some(guard) => found.only_when.push(guard),
+                            None => diagnostics.push(
+                                Diagnostic::error("plugin-watch", format!("cannot read the condition `{text}` in `ONLY_WHEN`"))
+                                    .at(self.file, self.entry(span, text), "cannot read this")
+                                    .help(format!(
+                                        "write `<name> <op> <whole number>`, with a name among {} and `<`, `<=`, `>`, `>=`, `==` or `!=`",
+                                        GUARD_FIELDS.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                                    )),
+                            ),
+                        }
+                    }
+                }
                 "WATCH_EVENTS" => {
                     let events = texts
                         .iter()

@@ -250,3 +250,18 @@ fn a_misspelt_name_of_the_case_is_refused_when_compiled() {
         "{errors}"
     );
 }
+
+#[test]
+fn a_condition_not_written_as_a_list_is_refused_not_ignored() {
+    // Ignored, the plugin would act for children of every age.
+    let errors = refused("const ONLY_WHEN = \"age < 5\";\nfn on_event(case, event) { }\n");
+    assert!(
+        errors.contains("`ONLY_WHEN` must be a constant list of texts"),
+        "{errors}"
+    );
+    let errors = refused("const ONLY_WHEN = [\"age under 5\"];\nfn on_event(case, event) { }\n");
+    assert!(
+        errors.contains("cannot read the condition `age under 5` in `ONLY_WHEN`"),
+        "{errors}"
+    );
+}
