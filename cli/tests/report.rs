@@ -277,37 +277,23 @@ fn the_store_gives_the_same_report_and_run_as_the_file() {
         .arg(&db)
         .arg("examples/events.jsonl"));
     assert_eq!(code, 0, "{stderr}");
-    let from_db = run(duly()
-        .arg("report")
-        .args([
-            "--rules",
-            "rules/local/example-council",
-            "--as-of",
-            "2026-03-31",
-            "--format",
-            "json",
-            "--db",
-        ])
-        .arg(&db));
-    let from_file = run(duly().arg("report").args(SAMPLE).args(["--format", "json"]));
-    assert_eq!(from_db.0, 0, "{}", from_db.2);
-    assert_eq!(from_db.1, from_file.1);
-
-    let run_db = run(duly()
-        .arg("run")
-        .args([
-            "--rules",
-            "rules/local/example-council",
-            "--as-of",
-            "2026-03-31",
-            "--format",
-            "json",
-            "--db",
-        ])
-        .arg(&db));
-    let run_file = run(duly().arg("run").args(SAMPLE).args(["--format", "json"]));
-    assert_eq!(run_db.0, 0, "{}", run_db.2);
-    assert_eq!(run_db.1, run_file.1);
+    for command in ["report", "run"] {
+        let from_db = run(duly()
+            .arg(command)
+            .args([
+                "--rules",
+                "rules/local/example-council",
+                "--as-of",
+                "2026-03-31",
+                "--format",
+                "json",
+                "--db",
+            ])
+            .arg(&db));
+        let from_file = run(duly().arg(command).args(SAMPLE).args(["--format", "json"]));
+        assert_eq!(from_db.0, 0, "{command}: {}", from_db.2);
+        assert_eq!(from_db.1, from_file.1, "{command}");
+    }
 
     // A database that is not there is not made empty.
     let missing = dir.path().join("missing.db");
