@@ -299,7 +299,20 @@ impl Engine {
         as_of: AsOf,
     ) -> CaseState {
         let (checked, errors) = self.check_case(case, events);
-        let mut state = self.case_state(case, checked, as_of);
+        self.replay_checked(case, checked, errors, as_of)
+    }
+
+    /// What [`Engine::replay`] gives, from what [`Engine::check_case`] gave:
+    /// the events that fit, replayed as of `as_of`, and the errors of the
+    /// check added to the state's in line order.
+    pub fn replay_checked(
+        &self,
+        case: &str,
+        events: Vec<CaseEvent>,
+        errors: impl IntoIterator<Item = EventError>,
+        as_of: AsOf,
+    ) -> CaseState {
+        let mut state = self.case_state(case, events, as_of);
         state.errors.extend(errors);
         state.errors.sort_by_key(|e| e.line);
         state
@@ -308,10 +321,9 @@ impl Engine {
     /// Checks the events of case `case` (numbered from line 1 in the order
     /// given), as [`Engine::replay`] does before it replays them: the
     /// events that fit, and an error for each event of another case or that
-    /// does not fit the rules. Replaying the events with
-    /// [`Engine::case_state`] and adding these errors (in line order) gives
-    /// what [`Engine::replay`] gives, so that a caller can check a case's
-    /// events once and replay them as of many moments.
+    /// does not fit the rules. [`Engine::replay_checked`] then gives what
+    /// [`Engine::replay`] gives, so that a caller can check a case's events
+    /// once and replay them as of many moments.
     pub fn check_case(
         &self,
         case: &str,

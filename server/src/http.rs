@@ -420,10 +420,12 @@ async fn case(
         .read(move || {
             let rules = inner.generations.rules_for(&id);
             let checked = checked_events(&inner, &id, &rules)?;
-            let mut state = rules.engine.case_state(&id, checked.events.clone(), as_of);
-            // As `Engine::replay` gives them.
-            state.errors.extend(checked.errors.iter().cloned());
-            state.errors.sort_by_key(|e| e.line);
+            let state = rules.engine.replay_checked(
+                &id,
+                checked.events.clone(),
+                checked.errors.iter().cloned(),
+                as_of,
+            );
             case_json(&state)
         })
         .await?;

@@ -258,11 +258,10 @@ pub fn compute(
             .position(|r| r.number == rules.number)
             .and_then(|i| reporters.get(i))
             .unwrap_or(first);
-        let (checked, mut errors) = rules.engine.check_case(case, events);
+        let (checked, errors) = rules.engine.check_case(case, events);
         input.events += checked.len() as u64;
         input.cases += 1;
-        let mut state = rules.engine.case_state(case, checked, as_of);
-        state.errors.append(&mut errors);
+        let state = rules.engine.replay_checked(case, checked, errors, as_of);
         input.refused += state.errors.len() as u64;
         tally.add(reporter.figures(&state));
     };
