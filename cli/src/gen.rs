@@ -4,6 +4,7 @@
 //! Exit status: 0 when everything was written, 2 when the options are wrong
 //! or a file could not be written.
 
+use crate::run::parse_date;
 use duly_gen::{Generator, Options};
 use jiff::civil::Date;
 use std::fs::File;
@@ -37,11 +38,6 @@ pub struct Args {
     /// test out-of-order input.
     #[arg(long)]
     pub shuffle: bool,
-}
-
-fn parse_date(text: &str) -> Result<Date, String> {
-    text.parse::<Date>()
-        .map_err(|_| format!("`{text}` is not a date: write it `YYYY-MM-DD`, like `2024-04-01`"))
 }
 
 /// Runs `duly gen`.
