@@ -19,7 +19,7 @@ use duly_events::{At, Event};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a writer waits for another process's transaction to finish.
 const BUSY_WAIT: Duration = Duration::from_secs(30);
@@ -62,6 +62,24 @@ impl SqliteStore {
     /// database or comes from a newer Duly.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_path_buf();
+        // While another process turns a new file to write-ahead logging,
+        // SQLite can answer `busy` at once, without waiting: opening is
+        // then tried again, for as long as a write would wait. Every step
+        // of it can be repeated (the look reads; the migrations are
+        // transactions).
+        let started = Instant::now();
+        loop {
+            match SqliteStore::open_once(&path) {
+                Err(StoreError::Busy { .. }) if started.elapsed() < BUSY_WAIT => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<SqliteStore, StoreError> {
+        let path = path.to_path_buf();
         let db = path.display().to_string();
         let fail = |err| failure(&db, err);
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
