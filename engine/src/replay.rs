@@ -246,8 +246,10 @@ pub(crate) fn replay(
         now: first,
         event_ix: 0,
     };
+    let mut next_event = None;
     for (i, &key) in keys.iter().take(events.len()).enumerate() {
         if key > as_of.instant {
+            next_event = Some(key);
             break;
         }
         replay.advance(key);
@@ -255,7 +257,58 @@ pub(crate) fn replay(
         replay.hook_event(i as u32);
     }
     replay.advance(as_of.instant);
-    replay.finish(as_of, errors)
+    let mut state = replay.finish(as_of, errors);
+    state.unchanged_until = unchanged_until(as_of, next_event, &state.deadlines);
+    state
+}
+
+/// The first moment after `as_of` at which replaying the same events could
+/// give a different state: the next event not yet counted, the end of the
+/// as-of day (daily hooks run then; a day later, every day-based status,
+/// warning and count of working days late may change), and within the day
+/// the instants of hour-based deadlines still open: the warning, the due
+/// moment and each further whole hour late. Plugin hooks run only at these
+/// moments, so what they say changes only then too.
+fn unchanged_until(
+    as_of: AsOf,
+    next_event: Option<Timestamp>,
+    deadlines: &[Deadline],
+) -> Timestamp {
+    let end = end_of_day(as_of.date);
+    let mut until = if as_of.instant < end {
+        end
+    } else {
+        end.checked_add(jiff::SignedDuration::from_nanos(1))
+            .unwrap_or(end)
+    };
+    let mut consider = |moment: Timestamp| {
+        if moment > as_of.instant && moment < until {
+            until = moment;
+        }
+    };
+    if let Some(key) = next_event {
+        consider(key);
+    }
+    for deadline in deadlines {
+        let Due::Instant(due) = deadline.due else {
+            continue;
+        };
+        if deadline.completed.is_some() || deadline.closed.is_some() {
+            continue;
+        }
+        if let Some(Due::Instant(warn)) = deadline.warn_from {
+            consider(warn);
+        }
+        let passes = deadline.due.passes_at();
+        consider(passes);
+        if let Some(Lateness::Hours(hours)) = deadline.late {
+            consider(
+                due.saturating_add(jiff::SignedDuration::from_hours(hours + 1))
+                    .unwrap_or(Timestamp::MAX),
+            );
+        }
+    }
+    until
 }
 
 impl<'a> Replay<'a> {
@@ -1274,6 +1327,7 @@ impl<'a> Replay<'a> {
             actions: self.actions,
             hook_errors: self.hook_errors,
             errors,
+            unchanged_until: Timestamp::MAX,
         }
     }
 

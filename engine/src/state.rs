@@ -299,4 +299,11 @@ pub struct CaseState {
     pub hook_errors: Vec<HookError>,
     /// Events of this case that could not be applied.
     pub errors: Vec<EventError>,
+    /// The first moment after the one judged at which the state may read
+    /// differently: the next event, warning or due moment, whole hour of
+    /// lateness, or end of day. Judged at any moment from the one it was
+    /// judged at up to (not including) this one, the case reads the same;
+    /// the service keeps a case's answer that long. Not written out.
+    #[serde(skip)]
+    pub unchanged_until: Timestamp,
 }

@@ -1,7 +1,8 @@
 //! Properties of replay over random event histories.
 
-use super::rules::{as_of, engine};
-use crate::{AsOf, CaseState, Due, Status};
+use super::rules::{as_of, engine, rule_set};
+use crate::plugin::{CaseView, DailyResult, Hook, HookResult, NextDaily, content_hash};
+use crate::{AsOf, CaseState, Deadline, Due, Engine, Plugin, PluginAction, Status};
 use duly_events::{Action, At, Event, Facts};
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -94,6 +95,49 @@ fn essence(state: &CaseState) -> impl PartialEq + std::fmt::Debug {
         state.facts.clone(),
         state.notes.clone(),
     )
+}
+
+/// A plugin whose every hook says when it ran, so that a state judged
+/// later shows at once any hook that ran in between.
+struct Witness(String);
+
+impl Plugin for Witness {
+    fn name(&self) -> &str {
+        "witness"
+    }
+
+    fn content_hash(&self) -> &str {
+        &self.0
+    }
+
+    fn has_hook(&self, _: Hook) -> bool {
+        true
+    }
+
+    fn on_approaching(&self, case: &CaseView<'_>, deadline: &Deadline) -> HookResult {
+        Ok(vec![note(case, &deadline.step)])
+    }
+
+    fn on_breach(&self, case: &CaseView<'_>, deadline: &Deadline) -> HookResult {
+        Ok(vec![note(case, &deadline.step)])
+    }
+
+    fn on_daily(&self, case: &CaseView<'_>, _day: Date) -> DailyResult {
+        Ok((vec![note(case, "daily")], NextDaily::Tomorrow))
+    }
+}
+
+fn note(case: &CaseView<'_>, what: &str) -> PluginAction {
+    PluginAction::Note {
+        text: format!("{what} at {}", case.now()),
+    }
+}
+
+fn witnessed() -> Engine {
+    let witness = Witness(content_hash("witness"));
+    Engine::new(rule_set(&["witness"]))
+        .unwrap()
+        .with_plugin(std::sync::Arc::new(witness))
 }
 
 fn sorted(mut events: Vec<Event>) -> Vec<Event> {
@@ -197,6 +241,40 @@ proptest! {
                 }
             }
             previous = Some(state);
+        }
+    }
+
+    #[test]
+    fn a_state_reads_the_same_until_the_moment_it_says(
+        raw in proptest::collection::vec(event(), 0..40),
+        day in 0i64..450,
+        minute in 0i64..(24 * 60),
+        fractions in proptest::collection::vec(0.0f64..1.0, 3),
+        plugins in any::<bool>(),
+    ) {
+        let events = build(&raw);
+        let engine = if plugins { witnessed() } else { engine() };
+        let base: Date = "2019-01-01".parse().unwrap();
+        let day = base.checked_add(day.days()).unwrap();
+        let from = AsOf::instant(
+            duly_calendar::start_of_day(day)
+                .checked_add(jiff::SignedDuration::from_mins(minute))
+                .unwrap(),
+        );
+        let state = engine.replay("C1", events.clone(), from);
+        let until = state.unchanged_until;
+        prop_assert!(until > from.instant);
+        prop_assert!(until <= AsOf::end_of(day).instant.checked_add(jiff::SignedDuration::from_nanos(1)).unwrap());
+        let span = until.duration_since(from.instant);
+        let last = until.checked_sub(jiff::SignedDuration::from_nanos(1)).unwrap();
+        let mut moments: Vec<jiff::Timestamp> = fractions
+            .iter()
+            .map(|f| from.instant.checked_add(span.mul_f64(*f)).unwrap().min(last))
+            .collect();
+        moments.push(last);
+        for moment in moments {
+            let later = engine.replay("C1", events.clone(), AsOf::instant(moment));
+            prop_assert_eq!(&later, &state, "judged at {} and at {}", from.instant, moment);
         }
     }
 }
