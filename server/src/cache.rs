@@ -1,7 +1,7 @@
-//! The checked events of cases read recently, so that reading a case again
-//! skips reading its events from the store, decoding them and checking them
-//! against the rules. Each read still replays the case as of its own moment:
-//! only the events are kept, never a state or a deadline.
+//! Cases read recently: their checked events, and the last answer given,
+//! so that reading a case again skips reading its events from the store,
+//! decoding them and checking them against the rules, and, while the
+//! answer still holds, replaying them.
 //!
 //! An entry is used only while it is provably what a fresh read would give:
 //!
@@ -12,14 +12,20 @@
 //!   the same database, changes the count; the same set of events reads
 //!   back in the same order, numbered the same;
 //! - the case runs under the rules generation the events were checked
-//!   against (a reload that moves it, or a new generation, misses).
+//!   against (a reload that moves it, or a new generation, misses);
+//! - for the answer, the moment asked falls within the span the engine says
+//!   the case reads the same ([`duly_engine::CaseState::unchanged_until`]):
+//!   from the moment the answer was worked out at, up to the next event,
+//!   warning or due moment, hour late or end of day.
 //!
 //! The cache keeps to a budget of bytes (estimated): when full, it drops
 //! entries not used since the last pass over them (second chance).
 
+use axum::body::Bytes;
 use duly_engine::CaseEvent;
 use duly_events::EventError;
 use duly_store::CaseTally;
+use jiff::Timestamp;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -53,10 +59,36 @@ impl Checked {
     }
 }
 
+/// The JSON answer for a case, and the moments it holds for.
+#[derive(Debug, Clone)]
+pub(crate) struct Answer {
+    /// The moment it was worked out as of.
+    pub from: Timestamp,
+    /// The first moment it may no longer hold.
+    pub until: Timestamp,
+    /// The answer's body.
+    pub body: Bytes,
+}
+
+impl Answer {
+    fn holds_at(&self, at: Timestamp) -> bool {
+        self.from <= at && at < self.until
+    }
+}
+
+/// What the cache holds of a case whose tally and generation still fit.
+pub(crate) enum Held {
+    /// An answer for the moment asked.
+    Answer(Bytes),
+    /// The checked events alone: the answer is for another moment.
+    Checked(Arc<Checked>),
+}
+
 struct Entry {
     generation: u64,
     tally: CaseTally,
     checked: Arc<Checked>,
+    answer: Answer,
     bytes: usize,
     used: bool,
 }
@@ -105,22 +137,41 @@ impl CaseCache {
             .is_some_and(|entry| entry.generation == generation)
     }
 
-    /// The checked events of `case`, if they were checked under rules
-    /// generation `generation` from events whose tally is `tally`.
-    pub fn get(&self, case: &str, generation: u64, tally: CaseTally) -> Option<Arc<Checked>> {
+    /// What it holds of `case`, if its events were checked under rules
+    /// generation `generation` from events whose tally is `tally`: the
+    /// answer, if it holds at `at`, else the checked events.
+    pub fn get(
+        &self,
+        case: &str,
+        generation: u64,
+        tally: CaseTally,
+        at: Timestamp,
+    ) -> Option<Held> {
         let mut slots = self.slots();
         let entry = slots.entries.get_mut(case)?;
         if entry.generation != generation || entry.tally != tally {
             return None;
         }
         entry.used = true;
-        Some(entry.checked.clone())
+        Some(if entry.answer.holds_at(at) {
+            Held::Answer(entry.answer.body.clone())
+        } else {
+            Held::Checked(entry.checked.clone())
+        })
     }
 
     /// Keeps the events of `case` checked under `generation`, read back
-    /// with tally `tally`.
-    pub fn put(&self, case: &str, generation: u64, tally: CaseTally, checked: Arc<Checked>) {
+    /// with tally `tally`, and the answer last worked out from them.
+    pub fn put(
+        &self,
+        case: &str,
+        generation: u64,
+        tally: CaseTally,
+        checked: Arc<Checked>,
+        answer: Answer,
+    ) {
         let bytes = checked.footprint()
+            + answer.body.len()
             + case.len()
             + std::mem::size_of::<Entry>()
             + 4 * std::mem::size_of::<Arc<str>>();
@@ -132,6 +183,7 @@ impl CaseCache {
             generation,
             tally,
             checked,
+            answer,
             bytes,
             used: false,
         };
@@ -221,45 +273,103 @@ mod tests {
         }
     }
 
+    fn moment(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    /// An answer holding from noon to midnight on 1 April 2019.
+    fn answer(text: &str) -> Answer {
+        Answer {
+            from: moment("2019-04-01T12:00:00Z"),
+            until: moment("2019-04-02T00:00:00Z"),
+            body: Bytes::copy_from_slice(text.as_bytes()),
+        }
+    }
+
+    const NOON: &str = "2019-04-01T12:00:00Z";
+
+    /// The events held of `case`, if they are held at all.
+    fn events_held(cache: &CaseCache, case: &str, generation: u64, events: u64) -> Option<usize> {
+        match cache.get(case, generation, tally(events), moment(NOON))? {
+            Held::Answer(_) => Some(usize::MAX),
+            Held::Checked(checked) => Some(checked.events.len()),
+        }
+    }
+
     #[test]
     fn an_entry_serves_only_the_same_tally_and_generation() {
         let cache = CaseCache::new(1 << 20);
         assert!(!cache.holds("C", 1));
-        cache.put("C", 1, tally(3), checked(3));
+        cache.put("C", 1, tally(3), checked(3), answer("three"));
         assert!(cache.holds("C", 1) && !cache.holds("C", 2));
-        assert!(cache.get("C", 1, tally(3)).is_some());
-        assert!(cache.get("C", 1, tally(4)).is_none(), "a new event");
-        assert!(cache.get("C", 2, tally(3)).is_none(), "other rules");
-        assert!(cache.get("D", 1, tally(3)).is_none());
-        cache.put("C", 1, tally(4), checked(4));
-        assert_eq!(cache.get("C", 1, tally(4)).map(|c| c.events.len()), Some(4));
+        assert!(cache.get("C", 1, tally(3), moment(NOON)).is_some());
+        assert!(
+            cache.get("C", 1, tally(4), moment(NOON)).is_none(),
+            "a new event"
+        );
+        assert!(
+            cache.get("C", 2, tally(3), moment(NOON)).is_none(),
+            "other rules"
+        );
+        assert!(cache.get("D", 1, tally(3), moment(NOON)).is_none());
+        cache.put("C", 1, tally(4), checked(4), answer("four"));
+        assert!(matches!(
+            cache.get("C", 1, tally(4), moment(NOON)),
+            Some(Held::Answer(body)) if body == "four"
+        ));
         assert_eq!(cache.size().0, 1);
         cache.clear();
-        assert!(cache.get("C", 1, tally(4)).is_none());
+        assert!(cache.get("C", 1, tally(4), moment(NOON)).is_none());
+    }
+
+    #[test]
+    fn an_answer_serves_only_the_moments_it_holds_for() {
+        let cache = CaseCache::new(1 << 20);
+        cache.put("C", 1, tally(3), checked(3), answer("three"));
+        for (at, answered) in [
+            ("2019-04-01T11:59:59.999999999Z", false),
+            ("2019-04-01T12:00:00Z", true),
+            ("2019-04-01T23:59:59.999999999Z", true),
+            ("2019-04-02T00:00:00Z", false),
+        ] {
+            match cache.get("C", 1, tally(3), moment(at)) {
+                Some(Held::Answer(body)) => assert!(answered && body == "three", "{at}"),
+                Some(Held::Checked(checked)) => {
+                    assert!(!answered && checked.events.len() == 3, "{at}");
+                }
+                None => panic!("{at}: nothing held"),
+            }
+        }
     }
 
     #[test]
     fn it_keeps_to_its_budget_and_keeps_what_is_used() {
         let one = checked(10);
-        let budget = 20 * one.footprint();
+        let budget = 20 * (one.footprint() + 100);
         let cache = CaseCache::new(budget);
         for i in 0..100 {
-            cache.put(&format!("C{i}"), 1, tally(10), one.clone());
+            cache.put(
+                &format!("C{i}"),
+                1,
+                tally(10),
+                one.clone(),
+                answer(&"x".repeat(100)),
+            );
             // C0 is read between every two writes: it stays.
-            assert!(i == 0 || cache.get("C0", 1, tally(10)).is_some(), "{i}");
+            assert!(i == 0 || events_held(&cache, "C0", 1, 10).is_some(), "{i}");
         }
         let (cases, bytes) = cache.size();
         assert!(bytes <= budget, "{bytes} > {budget}");
         assert!(cases > 5 && cases < 20, "{cases}");
-        assert!(cache.get("C99", 1, tally(10)).is_some());
-        assert!(cache.get("C1", 1, tally(10)).is_none());
+        assert!(events_held(&cache, "C99", 1, 10).is_some());
+        assert!(events_held(&cache, "C1", 1, 10).is_none());
     }
 
     #[test]
     fn nothing_is_kept_without_a_budget() {
         let cache = CaseCache::new(0);
         assert!(!cache.enabled());
-        cache.put("C", 1, tally(1), checked(1));
-        assert!(cache.get("C", 1, tally(1)).is_none());
+        cache.put("C", 1, tally(1), checked(1), answer("one"));
+        assert!(cache.get("C", 1, tally(1), moment(NOON)).is_none());
     }
 }

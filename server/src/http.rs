@@ -1,7 +1,7 @@
 //! The HTTP interface: routes, access, and the JSON each answers.
 
 use crate::Service;
-use crate::cache::Checked;
+use crate::cache::{Answer, Checked, Held};
 use crate::error::{self, ApiError};
 use crate::reports::{self, Format, ReportQuery};
 use crate::tokens::Role;
@@ -403,7 +403,8 @@ fn shorten(id: &str) -> String {
     out
 }
 
-fn json_bytes(bytes: Vec<u8>) -> Response {
+fn json_bytes(bytes: impl Into<Bytes>) -> Response {
+    let bytes: Bytes = bytes.into();
     ([(header::CONTENT_TYPE, "application/json")], bytes).into_response()
 }
 
@@ -416,31 +417,20 @@ async fn case(
     let Query(query) = query.map_err(bad_query)?;
     let as_of = parse_as_of(query.as_of.as_deref(), service.inner.clock.now())?;
     let inner = service.inner.clone();
-    let bytes = service
-        .read(move || {
-            let rules = inner.generations.rules_for(&id);
-            let checked = checked_events(&inner, &id, &rules)?;
-            let state = rules.engine.replay_checked(
-                &id,
-                checked.events.clone(),
-                checked.errors.iter().cloned(),
-                as_of,
-            );
-            case_json(&state)
-        })
+    let body = service
+        .read(move || case_answer(&inner, &id, as_of))
         .await?;
-    Ok(json_bytes(bytes))
+    Ok(json_bytes(body))
 }
 
-/// The events of case `id` checked against `rules`: kept from an earlier
-/// read while the store's tally of the case is unchanged ([`crate::cache`]),
-/// else read, checked and kept.
-fn checked_events(
-    inner: &crate::Inner,
-    id: &str,
-    rules: &crate::rules::Rules,
-) -> Result<Arc<Checked>, ApiError> {
+/// The answer for case `id` as of `as_of`: kept from an earlier read while
+/// the store's tally of the case is unchanged and the answer still holds
+/// ([`crate::cache`]); else worked out from the checked events (kept, or
+/// read and checked) and kept.
+fn case_answer(inner: &crate::Inner, id: &str, as_of: AsOf) -> Result<Bytes, ApiError> {
+    let rules = inner.generations.rules_for(id);
     let cache = &inner.cases;
+    let mut held = None;
     // A case not held is read at once: its tally comes with its events.
     if cache.holds(id, rules.number) {
         let tally = inner
@@ -450,27 +440,46 @@ fn checked_events(
         if tally.events == 0 {
             return Err(no_case(id));
         }
-        if let Some(checked) = cache.get(id, rules.number, tally) {
-            return Ok(checked);
+        match cache.get(id, rules.number, tally, as_of.instant) {
+            Some(Held::Answer(body)) => return Ok(body),
+            Some(Held::Checked(checked)) => held = Some((tally, checked)),
+            None => {}
         }
     }
-    let events = inner
-        .store
-        .case_events(id)
-        .map_err(|e| ApiError::store(&e))?;
-    if events.is_empty() {
-        return Err(no_case(id));
-    }
-    // The tally of exactly the events read, whatever was stored since.
-    let tally = CaseTally::of(&events);
-    let (events, errors) = rules
-        .engine
-        .check_case(id, events.into_iter().map(|s| s.event));
-    let checked = Arc::new(Checked { events, errors });
+    let (tally, checked) = match held {
+        Some(held) => held,
+        None => {
+            let events = inner
+                .store
+                .case_events(id)
+                .map_err(|e| ApiError::store(&e))?;
+            if events.is_empty() {
+                return Err(no_case(id));
+            }
+            // The tally of exactly the events read, whatever was stored since.
+            let tally = CaseTally::of(&events);
+            let (events, errors) = rules
+                .engine
+                .check_case(id, events.into_iter().map(|s| s.event));
+            (tally, Arc::new(Checked { events, errors }))
+        }
+    };
+    let state = rules.engine.replay_checked(
+        id,
+        checked.events.clone(),
+        checked.errors.iter().cloned(),
+        as_of,
+    );
+    let body = Bytes::from(case_json(&state)?);
     if cache.enabled() {
-        cache.put(id, rules.number, tally, checked.clone());
+        let answer = Answer {
+            from: as_of.instant,
+            until: state.unchanged_until,
+            body: body.clone(),
+        };
+        cache.put(id, rules.number, tally, checked, answer);
     }
-    Ok(checked)
+    Ok(body)
 }
 
 #[derive(Serialize)]

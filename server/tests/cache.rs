@@ -117,3 +117,92 @@ async fn a_case_with_no_events_is_not_found_with_or_without_the_cache() {
         assert_eq!(answer.json["code"], "case_not_found", "{}", answer.text);
     }
 }
+
+/// A workflow with an hour-based deadline, beside the child protection one.
+const MISSING: &str = r#"workflow missing {
+  title "Missing from home or care"
+  version "1"
+  source "Statutory guidance on children who run away or go missing from home or care"
+  calendar england_and_wales
+  starts with missing_episode
+
+  step missing_episode {
+    title "Missing episode"
+    on complete open rhi
+  }
+
+  step rhi {
+    title "Return home interview"
+    due 72 hours after missing_episode completed
+      warn 24 hours before
+    on complete end
+  }
+}
+"#;
+
+#[tokio::test]
+async fn a_kept_answer_is_the_answer_a_fresh_read_gives_as_time_passes() {
+    let setup = Setup::new(&rules("2018.1", ""));
+    std::fs::write(setup.rules_dir().join("missing.duly"), MISSING).unwrap();
+    let kept = setup.start().await;
+    let mut config = setup.config();
+    config.case_cache_bytes = 0;
+    let fresh = setup.start_with(config).await;
+    setup.set_time("2019-04-12T09:00:00Z");
+    let returned = event(
+        "e-2",
+        "C1",
+        "2019-04-15T10:30:00+01:00",
+        "missing_episode",
+        "complete",
+        None,
+    );
+    post(&kept, &json!([s47("e-1", "C1", "2019-04-12"), returned])).await;
+    // Every moment where something changes, and moments either side: the
+    // event's day and instant, the warning, the due moment, hours late, the
+    // ICPC's warning and due days, ends of days.
+    let mut moments = vec![
+        "2019-04-12T09:00:00Z",
+        "2019-04-12T22:59:59Z",
+        "2019-04-12T23:00:00Z",
+        "2019-04-15T09:29:59.999999999Z",
+        "2019-04-15T09:30:00Z",
+        "2019-04-15T09:30:00.000000001Z",
+        "2019-04-17T09:29:59Z",
+        "2019-04-17T09:30:00Z",
+        "2019-04-18T09:30:00Z",
+        "2019-04-18T09:30:00.000000001Z",
+        "2019-04-18T10:29:59Z",
+        "2019-04-18T10:30:00.000000001Z",
+        "2019-04-18T12:00:00Z",
+        "2019-04-18T22:59:59.999999999Z",
+        "2019-04-18T23:00:00Z",
+        "2019-04-26T12:00:00Z",
+        "2019-05-02T12:00:00Z",
+        "2019-05-08T12:00:00Z",
+        "2019-05-08T22:59:59.999999999Z",
+        "2019-05-08T23:00:00Z",
+    ];
+    // Each moment read twice (the second read is the kept answer), then
+    // again after the clock was set back: an answer kept from a later
+    // moment must not serve an earlier one.
+    let mut back = moments.clone();
+    back.reverse();
+    moments.extend(back);
+    let mut seen = std::collections::HashSet::new();
+    for moment in moments {
+        setup.set_time(moment);
+        let want = call(&fresh, "GET", "/v1/cases/C1", Some(READER), "").await;
+        assert_eq!(want.status, StatusCode::OK, "{}", want.text);
+        seen.insert(want.text.clone());
+        for _ in 0..2 {
+            let got = call(&kept, "GET", "/v1/cases/C1", Some(READER), "").await;
+            assert_eq!(got.text, want.text, "at {moment}");
+        }
+    }
+    assert!(
+        seen.len() >= 10,
+        "the moments show the case changing: {}",
+        seen.len()
+    );
+}
