@@ -22,15 +22,17 @@
 //! entries not used since the last pass over them (second chance).
 
 use axum::body::Bytes;
-use duly_engine::CaseEvent;
+use duly_engine::{CaseEvent, CaseState, Deadline, Episode, OpenStep};
 use duly_events::EventError;
 use duly_store::CaseTally;
 use jiff::Timestamp;
+use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// The default budget: room for some 100,000 cases of a dozen events.
-pub const DEFAULT_BUDGET: usize = 256 * 1024 * 1024;
+/// The default budget: room for some 140,000 cases of a dozen events, each
+/// about 2 KB of checked events and 5 KB of answer.
+pub const DEFAULT_BUDGET: usize = 1024 * 1024 * 1024;
 
 /// A case's events checked against its rules, as [`duly_engine::Engine::check_case`]
 /// gives them.
@@ -70,7 +72,46 @@ pub(crate) struct Answer {
     pub body: Bytes,
 }
 
+/// One case, with the same fields as a case of `duly run --format json`.
+#[derive(Serialize)]
+struct CaseOut<'a> {
+    case: &'a str,
+    as_of: jiff::civil::Date,
+    deadlines: &'a [Deadline],
+    episodes: &'a [Episode],
+    open_steps: &'a [OpenStep],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    notes: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    actions: &'a [duly_engine::plugin::ActionRecord],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    hook_errors: &'a [duly_engine::plugin::HookError],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [EventError],
+}
+
 impl Answer {
+    /// The answer for a case judged as of `from`, as `GET /v1/cases/{id}`
+    /// gives it.
+    pub fn of(state: &CaseState, from: Timestamp) -> Result<Answer, serde_json::Error> {
+        let body = serde_json::to_vec(&CaseOut {
+            case: &state.case,
+            as_of: state.as_of,
+            deadlines: &state.deadlines,
+            episodes: &state.episodes,
+            open_steps: &state.open_steps,
+            notes: &state.notes,
+            actions: &state.actions,
+            hook_errors: &state.hook_errors,
+            errors: &state.errors,
+        })?;
+        Ok(Answer {
+            from,
+            until: state.unchanged_until,
+            body: Bytes::from(body),
+        })
+    }
+
     fn holds_at(&self, at: Timestamp) -> bool {
         self.from <= at && at < self.until
     }
@@ -114,11 +155,6 @@ impl CaseCache {
             budget,
             slots: Mutex::new(Slots::default()),
         }
-    }
-
-    /// Whether it keeps anything.
-    pub fn enabled(&self) -> bool {
-        self.budget > 0
     }
 
     fn slots(&self) -> std::sync::MutexGuard<'_, Slots> {
@@ -368,7 +404,6 @@ mod tests {
     #[test]
     fn nothing_is_kept_without_a_budget() {
         let cache = CaseCache::new(0);
-        assert!(!cache.enabled());
         cache.put("C", 1, tally(1), checked(1), answer("one"));
         assert!(cache.get("C", 1, tally(1), moment(NOON)).is_none());
     }

@@ -16,11 +16,12 @@
 //! changed) and, on start and after a reload, every case is: that catches up
 //! on everything that passed while the service was down.
 
+use crate::cache::{Answer, CaseCache, Checked};
 use crate::rules::{Generations, Rules, ServiceStore};
 use duly_calendar::start_of_day;
 use duly_engine::plugin::{ActionRecord, Hook};
 use duly_engine::{AsOf, CaseState, Due, Status};
-use duly_store::{ActionKey, ActionRecorded, StoreError};
+use duly_store::{ActionKey, ActionRecorded, CaseTally, StoreError};
 use jiff::Timestamp;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -119,6 +120,8 @@ impl Timer {
 /// The escalation timer.
 pub struct Escalator {
     store: Arc<dyn ServiceStore>,
+    /// Where each case's answer is kept, as of the replay.
+    cases: Arc<CaseCache>,
     clock: Arc<dyn Clock>,
     timer: Mutex<Timer>,
     /// One sweep at a time.
@@ -128,9 +131,14 @@ pub struct Escalator {
 
 impl Escalator {
     /// A timer that will look at every case on its first sweep.
-    pub fn new(store: Arc<dyn ServiceStore>, clock: Arc<dyn Clock>) -> Escalator {
+    pub(crate) fn new(
+        store: Arc<dyn ServiceStore>,
+        cases: Arc<CaseCache>,
+        clock: Arc<dyn Clock>,
+    ) -> Escalator {
         Escalator {
             store,
+            cases,
             clock,
             timer: Mutex::new(Timer {
                 everything: true,
@@ -240,17 +248,27 @@ impl Escalator {
         if !rules.has_plugins() {
             return Ok(None);
         }
-        let events: Vec<_> = self
-            .store
-            .case_events(case)?
-            .into_iter()
-            .map(|s| s.event)
-            .collect();
+        let events = self.store.case_events(case)?;
         if events.is_empty() {
             return Ok(None);
         }
         sweep.cases += 1;
-        let state = rules.engine.replay(case, events, AsOf::instant(now));
+        let tally = CaseTally::of(&events);
+        let (events, errors) = rules
+            .engine
+            .check_case(case, events.into_iter().map(|s| s.event));
+        let checked = Arc::new(Checked { events, errors });
+        let state = rules.engine.replay_checked(
+            case,
+            checked.events.clone(),
+            checked.errors.iter().cloned(),
+            AsOf::instant(now),
+        );
+        // The answer a read of the case as of now gives: kept, so that the
+        // read after a case's new events or moment finds it ready.
+        if let Ok(answer) = Answer::of(&state, now) {
+            self.cases.put(case, rules.number, tally, checked, answer);
+        }
         for error in &state.hook_errors {
             tracing::warn!(
                 case = %error.case,

@@ -13,7 +13,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use duly_engine::{AsOf, CaseState, Deadline, Episode, OpenStep};
+use duly_engine::AsOf;
 use duly_events::{Event, EventError};
 use duly_report::Section;
 use duly_store::{Appended, CaseTally, Rejection};
@@ -354,39 +354,6 @@ fn bad_path(_: PathRejection) -> ApiError {
     ApiError::bad_request("bad_path", "the case id in the address cannot be read")
 }
 
-/// One case, with the same fields as a case of `duly run --format json`.
-#[derive(Serialize)]
-struct CaseOut<'a> {
-    case: &'a str,
-    as_of: jiff::civil::Date,
-    deadlines: &'a [Deadline],
-    episodes: &'a [Episode],
-    open_steps: &'a [OpenStep],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    notes: &'a [String],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    actions: &'a [duly_engine::plugin::ActionRecord],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    hook_errors: &'a [duly_engine::plugin::HookError],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    errors: &'a [EventError],
-}
-
-fn case_json(state: &CaseState) -> Result<Vec<u8>, ApiError> {
-    serde_json::to_vec(&CaseOut {
-        case: &state.case,
-        as_of: state.as_of,
-        deadlines: &state.deadlines,
-        episodes: &state.episodes,
-        open_steps: &state.open_steps,
-        notes: &state.notes,
-        actions: &state.actions,
-        hook_errors: &state.hook_errors,
-        errors: &state.errors,
-    })
-    .map_err(|_| ApiError::internal("the case could not be written as JSON"))
-}
-
 fn no_case(id: &str) -> ApiError {
     ApiError::not_found(
         "case_not_found",
@@ -470,15 +437,10 @@ fn case_answer(inner: &crate::Inner, id: &str, as_of: AsOf) -> Result<Bytes, Api
         checked.errors.iter().cloned(),
         as_of,
     );
-    let body = Bytes::from(case_json(&state)?);
-    if cache.enabled() {
-        let answer = Answer {
-            from: as_of.instant,
-            until: state.unchanged_until,
-            body: body.clone(),
-        };
-        cache.put(id, rules.number, tally, checked, answer);
-    }
+    let answer = Answer::of(&state, as_of.instant)
+        .map_err(|_| ApiError::internal("the case could not be written as JSON"))?;
+    let body = answer.body.clone();
+    cache.put(id, rules.number, tally, checked, answer);
     Ok(body)
 }
 

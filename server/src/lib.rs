@@ -114,7 +114,7 @@ pub(crate) struct Inner {
     clock: Arc<dyn Clock>,
     tokens: Tokens,
     reads: Semaphore,
-    cases: cache::CaseCache,
+    cases: Arc<cache::CaseCache>,
     reports: Semaphore,
     max_body_bytes: usize,
     timer: Option<tokio::task::AbortHandle>,
@@ -152,7 +152,12 @@ impl Service {
             kept_cases = reloaded.kept_cases,
             "rules loaded"
         );
-        let escalator = Arc::new(Escalator::new(store.clone(), config.clock.clone()));
+        let cases = Arc::new(cache::CaseCache::new(config.case_cache_bytes));
+        let escalator = Arc::new(Escalator::new(
+            store.clone(),
+            cases.clone(),
+            config.clock.clone(),
+        ));
         let touched = escalator.clone();
         let writer = Writer::start(store.clone(), Box::new(move |cases| touched.touched(cases)))
             .map_err(|e| {
@@ -174,7 +179,7 @@ impl Service {
                 clock: config.clock,
                 tokens: config.tokens,
                 reads: Semaphore::new(READERS),
-                cases: cache::CaseCache::new(config.case_cache_bytes),
+                cases,
                 reports: Semaphore::new(1),
                 max_body_bytes: config.max_body_bytes,
                 timer,
