@@ -48,3 +48,4 @@ fi
 echo "idle after ingest (escalation catch-up) in $((SECONDS - started)) s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$bench" read --address "$address" --token "$token" --events "$work/events.jsonl" --clients 50 --seconds "$seconds" --rate 0
 "$bench" read --address "$address" --token "$token" --events "$work/events.jsonl" --clients 50 --seconds "$seconds" --rate "$rate"
+echo "service memory: peak $(awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$server/status"), now $(awk '/VmRSS/ {printf "%.0f MiB", $2 / 1024}' "/proc/$server/status")"
