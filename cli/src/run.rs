@@ -205,9 +205,13 @@ fn json(
             notes: &state.notes,
             actions: &state.actions,
         };
-        // Room for the text at once (a deadline is about 600 bytes, most of
-        // it its explanation): growing by doubling copied it over and again.
-        let room = 256 + 640 * (state.deadlines.len() + state.episodes.len());
+        // Room for the text at once (a deadline is its explanation, its
+        // source and rule, and about 300 bytes more): growing by doubling
+        // copied it over and again.
+        let deadlines: usize = (state.deadlines.iter())
+            .map(|d| 300 + d.explanation.len() + d.source.as_ref().map_or(0, |s| s.len()))
+            .sum();
+        let room = 256 + deadlines + 160 * (state.episodes.len() + state.open_steps.len());
         let mut text = Vec::with_capacity(room);
         let written = serde_json::to_writer(&mut text, &case).map(|()| text);
         (written, state.errors, state.hook_errors)

@@ -1738,7 +1738,17 @@ fn explain(
     fallback: &str,
     source: Option<&str>,
 ) -> String {
-    let mut text = String::with_capacity(160 + source.map_or(0, str::len));
+    // Room for the whole text at once (64: the period and the joining
+    // words): growing it copied it over again for one deadline in three.
+    let mut text = String::with_capacity(
+        64 + worked.due_text.len()
+            + anchor.len()
+            + worked.from_text.len()
+            + event.map_or(0, |e| e.len() + 9)
+            + fallback.len()
+            + worked.working.len()
+            + source.map_or(0, |s| s.len() + 2),
+    );
     let _ = write!(
         text,
         "due {}: {period} after {anchor} on {}",
