@@ -16,7 +16,8 @@
 # --keep      keep the events and reports (they are deleted by default)
 #
 # The events are `duly gen --seed 1 --from 2024-04-01 --to 2026-03-31`, run
-# as of 2026-03-31 with the example council's rules (and its plugins): the
+# as of 2026-03-31 with the example council's rules (and its plugins), and
+# `duly run` once more with the national library alone: the
 # same bytes, and the same work, on every machine. Each command runs under
 # /usr/bin/time for its peak memory (install it with `apt-get install time`).
 # `duly run --format json` writes about 5 GB a million children: it goes to
@@ -57,7 +58,7 @@ table="$dir/scale.md"
   echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(sed -n 's/^model name\t: //p' /proc/cpuinfo | head -1)"
   echo "- events: \`duly gen --children N --seed 1 --from 2024-04-01 --to 2026-03-31\`"
-  echo "- as of $as_of, rules \`$rules\`"
+  echo "- as of $as_of, rules \`$rules\` (the last command: the national library alone, no scripts)"
   echo
   echo "| size | children | events | command | run | seconds | events/s | CPU s | peak memory | load before |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -95,6 +96,8 @@ for size in $sizes; do
       "$duly" report --rules "$rules" --events "$events_file" --as-of "$as_of" --format json
     measure "$size" "$n" "$events" "duly run --format json" "$run" /dev/null \
       "$duly" run --rules "$rules" --events "$events_file" --as-of "$as_of" --format json
+    measure "$size" "$n" "$events" "duly run --format json --rules rules/national" "$run" /dev/null \
+      "$duly" run --rules rules/national --events "$events_file" --as-of "$as_of" --format json
   done
   if [ "$keep" = false ]; then
     rm -f "$events_file" "$dir/report-$n.json"

@@ -195,7 +195,8 @@ fn json(
     let mut case_errors = Vec::new();
     let mut hook_errors = Vec::new();
     // Each case is written to JSON on every core; the texts are then
-    // joined in order of case id.
+    // joined in order of case id. sonic-rs writes the bytes serde_json
+    // would (the tests below hold it to that), faster.
     let to_json = |state: CaseState| {
         let case = CaseOut {
             case: &state.case,
@@ -213,7 +214,7 @@ fn json(
             .sum();
         let room = 256 + deadlines + 160 * (state.episodes.len() + state.open_steps.len());
         let mut text = Vec::with_capacity(room);
-        let written = serde_json::to_writer(&mut text, &case).map(|()| text);
+        let written = sonic_rs::to_writer(&mut text, &case).map(|()| text);
         (written, state.errors, state.hook_errors)
     };
     let read = source.run_with(engine, options, to_json, |(text, errors, hooks)| {
@@ -490,4 +491,54 @@ fn shorten(text: &str) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde::Serialize;
+    use std::collections::BTreeMap;
+
+    /// The shapes a case's JSON is made of.
+    #[derive(Serialize)]
+    struct Shapes {
+        text: String,
+        maybe: Option<String>,
+        list: Vec<String>,
+        counts: (u32, i64, bool),
+        map: BTreeMap<String, Option<i64>>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        empty: Vec<u8>,
+        tag: Tag,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case", tag = "kind")]
+    enum Tag {
+        Event { event: String },
+    }
+
+    proptest! {
+        #[test]
+        fn a_case_is_written_as_serde_json_writes_it(
+            text in any::<String>(),
+            maybe in proptest::option::of("[\\x00-\\x7f\"\\\\é→]{0,40}"),
+            list in proptest::collection::vec(any::<String>(), 0..4),
+            counts in any::<(u32, i64, bool)>(),
+            map in proptest::collection::btree_map(any::<String>(), any::<Option<i64>>(), 0..4),
+        ) {
+            let shapes = Shapes {
+                text: text.clone(),
+                maybe,
+                list,
+                counts,
+                map,
+                empty: Vec::new(),
+                tag: Tag::Event { event: text },
+            };
+            let mut fast = Vec::new();
+            sonic_rs::to_writer(&mut fast, &shapes).unwrap();
+            prop_assert_eq!(fast, serde_json::to_vec(&shapes).unwrap());
+        }
+    }
 }
