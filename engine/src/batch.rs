@@ -19,7 +19,7 @@ use std::sync::{Mutex, PoisonError};
 /// small enough that only the compact events stay in memory.
 const CHUNK_BYTES: usize = 8 << 20;
 /// Cases replayed together before they are handed over in order.
-const CASES_PER_BATCH: usize = 2048;
+const CASES_PER_BATCH: usize = 8192;
 /// Hashes of event ids held at once while looking for ids repeated across
 /// cases (8 bytes each: 64 MB); more events take more passes.
 const HASHES_AT_ONCE: usize = 8 << 20;
@@ -496,17 +496,20 @@ impl Engine {
             ..
         } = book;
         // Every case has records, but for one whose every event was left out.
-        let mut order: Vec<(u32, u32)> = shards
+        // Each is sorted by the first 16 bytes of its name, held beside it:
+        // comparing the names where they lie took two cache misses a
+        // comparison, some 40 million of them for a million cases.
+        let mut order: Vec<(u128, u32, u32)> = shards
             .iter()
             .enumerate()
             .flat_map(|(k, s)| {
                 (s.cases.iter().enumerate())
                     .filter(|(_, case)| !case.records.is_empty())
-                    .map(move |(slot, _)| (k as u32, slot as u32))
+                    .map(move |(slot, case)| (name_key(&case.name), k as u32, slot as u32))
             })
             .collect();
-        let name = |&(k, slot): &(u32, u32)| &shards[k as usize].cases[slot as usize].name;
-        order.par_sort_unstable_by(|a, b| name(a).cmp(name(b)));
+        let name = |&(_, k, slot): &(u128, u32, u32)| &shards[k as usize].cases[slot as usize].name;
+        order.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| name(a).cmp(name(b))));
         let cases = order.len();
         let dropped = |line: u32| !dropped.is_empty() && dropped.contains(&line);
         // While every core replays one batch, this thread hands over the last.
@@ -514,7 +517,7 @@ impl Engine {
         for batch in order.chunks(CASES_PER_BATCH) {
             let work: Vec<Case> = batch
                 .iter()
-                .map(|&(k, slot)| std::mem::take(&mut shards[k as usize].cases[slot as usize]))
+                .map(|&(_, k, slot)| std::mem::take(&mut shards[k as usize].cases[slot as usize]))
                 .collect();
             let mut done: Vec<T> = Vec::new();
             rayon::in_place_scope(|scope| {
@@ -590,10 +593,34 @@ impl Engine {
     }
 }
 
+/// The first 16 bytes of a case's name as a number that sorts as the names
+/// do: a name that sorts before another never has a larger key (a shorter
+/// name is padded with zero bytes), so only equal keys need the names.
+fn name_key(name: &str) -> u128 {
+    let mut key = [0u8; 16];
+    let bytes = name.as_bytes();
+    let n = bytes.len().min(16);
+    key[..n].copy_from_slice(&bytes[..n]);
+    u128::from_be_bytes(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::tests::rules::engine;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_name_key_never_contradicts_the_names_order(
+            a in "[A\\x00é]{0,20}",
+            b in "[A\\x00é]{0,20}",
+        ) {
+            if a < b {
+                prop_assert!(name_key(&a) <= name_key(&b), "{a:?} {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn chunks_hold_whole_lines_whatever_their_size() {
