@@ -22,9 +22,9 @@
 //! entries not used since the last pass over them (second chance).
 
 use axum::body::Bytes;
-use duly_engine::{CaseEvent, CaseState, Deadline, Episode, OpenStep};
+use duly_engine::{AsOf, CaseEvent, CaseState, Deadline, Engine, Episode, OpenStep};
 use duly_events::EventError;
-use duly_store::CaseTally;
+use duly_store::{CaseTally, StoredEvent};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
@@ -45,6 +45,24 @@ pub(crate) struct Checked {
 }
 
 impl Checked {
+    /// The events of `case` as the store gave them, checked against the
+    /// rules of `engine`, with the tally of exactly those events.
+    pub fn of(engine: &Engine, case: &str, stored: Vec<StoredEvent>) -> (CaseTally, Arc<Checked>) {
+        let tally = CaseTally::of(&stored);
+        let (events, errors) = engine.check_case(case, stored.into_iter().map(|s| s.event));
+        (tally, Arc::new(Checked { events, errors }))
+    }
+
+    /// The case's state as of `as_of`.
+    pub fn replay(&self, engine: &Engine, case: &str, as_of: AsOf) -> CaseState {
+        engine.replay_checked(
+            case,
+            self.events.clone(),
+            self.errors.iter().cloned(),
+            as_of,
+        )
+    }
+
     fn footprint(&self) -> usize {
         std::mem::size_of::<Checked>()
             + self.events.iter().map(CaseEvent::footprint).sum::<usize>()

@@ -21,7 +21,7 @@ use crate::rules::{Generations, Rules, ServiceStore};
 use duly_calendar::start_of_day;
 use duly_engine::plugin::{ActionRecord, Hook};
 use duly_engine::{AsOf, CaseState, Due, Status};
-use duly_store::{ActionKey, ActionRecorded, CaseTally, StoreError};
+use duly_store::{ActionKey, ActionRecorded, StoreError};
 use jiff::Timestamp;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -253,17 +253,8 @@ impl Escalator {
             return Ok(None);
         }
         sweep.cases += 1;
-        let tally = CaseTally::of(&events);
-        let (events, errors) = rules
-            .engine
-            .check_case(case, events.into_iter().map(|s| s.event));
-        let checked = Arc::new(Checked { events, errors });
-        let state = rules.engine.replay_checked(
-            case,
-            checked.events.clone(),
-            checked.errors.iter().cloned(),
-            AsOf::instant(now),
-        );
+        let (tally, checked) = Checked::of(&rules.engine, case, events);
+        let state = checked.replay(&rules.engine, case, AsOf::instant(now));
         // The answer a read of the case as of now gives: kept, so that the
         // read after a case's new events or moment finds it ready.
         if let Ok(answer) = Answer::of(&state, now) {

@@ -16,10 +16,9 @@ use axum::{Json, Router};
 use duly_engine::AsOf;
 use duly_events::{Event, EventError};
 use duly_report::Section;
-use duly_store::{Appended, CaseTally, Rejection};
+use duly_store::{Appended, Rejection};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
@@ -424,19 +423,10 @@ fn case_answer(inner: &crate::Inner, id: &str, as_of: AsOf) -> Result<Bytes, Api
                 return Err(no_case(id));
             }
             // The tally of exactly the events read, whatever was stored since.
-            let tally = CaseTally::of(&events);
-            let (events, errors) = rules
-                .engine
-                .check_case(id, events.into_iter().map(|s| s.event));
-            (tally, Arc::new(Checked { events, errors }))
+            Checked::of(&rules.engine, id, events)
         }
     };
-    let state = rules.engine.replay_checked(
-        id,
-        checked.events.clone(),
-        checked.errors.iter().cloned(),
-        as_of,
-    );
+    let state = checked.replay(&rules.engine, id, as_of);
     let answer = Answer::of(&state, as_of.instant)
         .map_err(|_| ApiError::internal("the case could not be written as JSON"))?;
     let body = answer.body.clone();
