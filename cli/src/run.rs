@@ -8,7 +8,7 @@ use duly_engine::{AsOf, CaseState, Deadline, Due, Engine, Lateness, RunOptions, 
 use duly_events::EventError;
 use jiff::civil::Date;
 use serde::Serialize;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -71,12 +71,11 @@ pub fn run(args: Args) -> ExitCode {
         case: args.case.clone(),
     };
     let mut out: Vec<u8> = Vec::new();
-    let stdout = std::io::stdout();
     // In strict mode nothing is printed until the run is known to be clean.
     let mut sink: Box<dyn Write> = if args.strict {
         Box::new(&mut out)
     } else {
-        Box::new(BufWriter::with_capacity(1 << 20, stdout.lock()))
+        crate::output::stream(1 << 20)
     };
     let mut problems = Vec::new();
     let result = match args.format {
