@@ -478,22 +478,15 @@ async fn report(
     let section: Section = name.parse().map_err(|_| reports::unknown_section(&name))?;
     let Query(pairs) = query.map_err(bad_query)?;
     let query = ReportQuery::parse(&pairs, service.inner.clock.now())?;
-    // One report at a time: each reads every stored event.
-    let _permit = service
-        .inner
-        .reports
-        .acquire()
-        .await
-        .map_err(|_| ApiError::internal("the service is stopping"))?;
     let inner = service.inner.clone();
     let options = query.options;
-    let report = tokio::task::spawn_blocking(move || {
-        let assignment = inner.generations.assignment();
-        reports::compute(inner.store.as_ref(), &assignment, options)
-    })
-    .await
-    .map_err(|_| ApiError::internal("the report stopped unexpectedly"))?
-    .map_err(|e| ApiError::store(&e))?;
+    let report = service
+        .report(move || {
+            let assignment = inner.generations.assignment();
+            reports::compute(inner.store.as_ref(), &assignment, options)
+                .map_err(|e| ApiError::store(&e))
+        })
+        .await?;
     let mut body = Vec::new();
     let written = match query.format {
         Format::Json => serde_json::to_writer(&mut body, &report.section_json(section))

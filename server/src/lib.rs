@@ -243,16 +243,31 @@ impl Service {
         &self,
         read: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let _permit = self
-            .inner
-            .reads
-            .acquire()
-            .await
-            .map_err(|_| ApiError::internal("the service is stopping"))?;
-        tokio::task::spawn_blocking(read)
-            .await
-            .map_err(|_| ApiError::internal("the request stopped unexpectedly"))?
+        blocking(&self.inner.reads, read).await
     }
+
+    /// Runs `report` on a blocking thread, one at a time: each reads every
+    /// stored event.
+    async fn report<T: Send + 'static>(
+        &self,
+        report: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        blocking(&self.inner.reports, report).await
+    }
+}
+
+/// Runs `work` on a blocking thread once `gate` lets it in.
+async fn blocking<T: Send + 'static>(
+    gate: &Semaphore,
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let _permit = gate
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal("the service is stopping"))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| ApiError::internal("the request stopped unexpectedly"))?
 }
 
 fn rules_stopped() -> rules::RulesFailure {
